@@ -1,0 +1,266 @@
+//! Every kind of config error, rendered as the user sees it.
+
+use std::path::Path;
+
+use lamina_config::{ConfigError, LoadedConfig};
+
+const BASE: &str = r#"[project]
+name = "rides"
+owner = "team"
+region = "eu-west-1"
+python = "3.12"
+
+[stages.dev]
+log_level = "DEBUG"
+log_retention_days = 7
+cors_origins = ["http://localhost:5173"]
+
+[stages.prod]
+protected = true
+
+[layers.deps]
+requirements = "requirements.txt"
+
+[layers.shared]
+path = "backend/shared"
+
+[domains.user]
+path = "backend/user"
+layers = ["deps", "shared"]
+public = ["GET /user/health"]
+
+[domains.ride]
+path = "backend/ride"
+layers = ["deps"]
+public = ["GET /ride/health"]
+[domains.ride.scopes]
+"POST /ride/rides" = ["write"]
+
+[auth]
+groups = ["admin", "rider"]
+[auth.scopes]
+write = "Change things"
+
+[[auth.test_users]]
+username = "alice"
+email = "alice@example.com"
+groups = ["rider"]
+password = "x"
+"#;
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for d in ["backend/user", "backend/ride", "backend/shared"] {
+        std::fs::create_dir_all(dir.path().join(d)).unwrap();
+    }
+    std::fs::write(dir.path().join("requirements.txt"), "fastapi==0.115.0\n").unwrap();
+    dir
+}
+
+/// The rendered error for `text`, which must fail.
+fn error_for(text: &str) -> String {
+    let dir = project();
+    match LoadedConfig::parse(text, Path::new("lamina.toml"), dir.path()) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(ConfigError::Invalid(d)) => d.to_string(),
+        Err(other) => panic!("unexpected error {other}"),
+    }
+}
+
+fn edit(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "BASE has no `{from}`");
+    BASE.replacen(from, to, 1)
+}
+
+#[test]
+fn base_config_is_valid() {
+    let dir = project();
+    let loaded = LoadedConfig::parse(BASE, Path::new("lamina.toml"), dir.path()).unwrap();
+    assert!(loaded.warnings.is_empty());
+    let stage = loaded.stage("dev").unwrap();
+    let ride = stage.domain("ride").unwrap();
+    assert_eq!(ride.memory, 512);
+    assert_eq!(ride.env["LAMINA_ROUTE_PREFIX"], "/ride");
+    assert_eq!(ride.env["POWERTOOLS_LOG_LEVEL"], "DEBUG");
+    insta::assert_json_snapshot!("routes", loaded.routes());
+}
+
+macro_rules! error_snapshot {
+    ($name:ident, $text:expr) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(stringify!($name), error_for(&$text));
+        }
+    };
+}
+
+error_snapshot!(
+    unknown_key_suggests,
+    edit(
+        "layers = [\"deps\"]\n",
+        "layers = [\"deps\"]\nmemroy = 256\n"
+    )
+);
+error_snapshot!(unknown_table, edit("[auth]\n", "[auht]\n"));
+error_snapshot!(
+    wrong_type,
+    edit("log_retention_days = 7", "log_retention_days = \"7\"")
+);
+error_snapshot!(
+    unknown_python,
+    edit("python = \"3.12\"", "python = \"3.10\"")
+);
+error_snapshot!(missing_field, edit("region = \"eu-west-1\"\n", ""));
+error_snapshot!(
+    invalid_project_name,
+    edit("name = \"rides\"", "name = \"Rides_App\"")
+);
+error_snapshot!(
+    invalid_region,
+    edit("region = \"eu-west-1\"", "region = \"europe\"")
+);
+error_snapshot!(
+    invalid_domain_name,
+    BASE.replace("[domains.ride", "[domains.ride-share")
+);
+error_snapshot!(
+    duplicate_prefix,
+    edit(
+        "path = \"backend/ride\"\n",
+        "path = \"backend/ride\"\nprefix = \"/user\"\n"
+    )
+);
+error_snapshot!(
+    nested_prefix,
+    edit(
+        "path = \"backend/ride\"\n",
+        "path = \"backend/ride\"\nprefix = \"/user/rides\"\n"
+    )
+);
+error_snapshot!(
+    missing_domain_path,
+    edit("path = \"backend/ride\"", "path = \"backend/rides\"")
+);
+error_snapshot!(
+    unused_layer,
+    edit("layers = [\"deps\", \"shared\"]", "layers = [\"deps\"]")
+);
+error_snapshot!(
+    unknown_layer,
+    edit(
+        "layers = [\"deps\"]\npublic = [\"GET /ride",
+        "layers = [\"deps\", \"sharde\"]\npublic = [\"GET /ride"
+    )
+);
+error_snapshot!(
+    missing_layer_file,
+    edit(
+        "requirements = \"requirements.txt\"",
+        "requirements = \"reqs.txt\""
+    )
+);
+error_snapshot!(
+    too_many_layers,
+    edit(
+        "layers = [\"deps\", \"shared\"]",
+        "layers = [\"deps\", \"shared\", \"a\", \"b\", \"c\", \"d\"]"
+    )
+);
+error_snapshot!(
+    route_outside_prefix,
+    edit(
+        "public = [\"GET /user/health\"]",
+        "public = [\"GET /users/health\"]"
+    )
+);
+error_snapshot!(
+    invalid_route,
+    edit(
+        "public = [\"GET /user/health\"]",
+        "public = [\"FETCH /user/health\"]"
+    )
+);
+error_snapshot!(
+    unknown_scope,
+    edit(
+        "\"POST /ride/rides\" = [\"write\"]",
+        "\"POST /ride/rides\" = [\"wirte\"]"
+    )
+);
+error_snapshot!(
+    public_and_scoped,
+    edit(
+        "public = [\"GET /ride/health\"]",
+        "public = [\"GET /ride/health\", \"POST /ride/rides\"]"
+    )
+);
+error_snapshot!(
+    bad_retention,
+    edit("log_retention_days = 7", "log_retention_days = 10")
+);
+error_snapshot!(
+    memory_out_of_range,
+    edit(
+        "path = \"backend/user\"\n",
+        "path = \"backend/user\"\nmemory = 64\n"
+    )
+);
+error_snapshot!(
+    bad_cors_origin,
+    edit(
+        "cors_origins = [\"http://localhost:5173\"]",
+        "cors_origins = [\"localhost:5173/app\"]"
+    )
+);
+error_snapshot!(
+    reserved_env,
+    edit(
+        "[domains.ride.scopes]",
+        "[domains.ride.env]\nAWS_REGION = \"x\"\n\n[domains.ride.scopes]"
+    )
+);
+error_snapshot!(
+    unknown_test_user_group,
+    edit(
+        "groups = [\"rider\"]\npassword",
+        "groups = [\"riders\"]\npassword"
+    )
+);
+error_snapshot!(
+    auth_urls_unknown_stage,
+    format!("{BASE}\n[auth.urls.staging]\ncallback = [\"https://x.example.com/cb\"]\n")
+);
+error_snapshot!(
+    insecure_callback,
+    format!("{BASE}\n[auth.urls.dev]\ncallback = [\"http://app.example.com/cb\"]\n")
+);
+error_snapshot!(
+    bad_account_id,
+    edit(
+        "protected = true",
+        "protected = true\naccount_id = \"12345\""
+    )
+);
+error_snapshot!(
+    several_errors,
+    edit("name = \"rides\"", "name = \"R\"")
+        .replace("log_retention_days = 7", "log_retention_days = 8")
+);
+
+#[test]
+fn unknown_stage() {
+    let dir = project();
+    let loaded = LoadedConfig::parse(BASE, Path::new("lamina.toml"), dir.path()).unwrap();
+    insta::assert_snapshot!(loaded.stage("prd").unwrap_err().to_string());
+}
+
+#[test]
+fn long_timeout_is_a_warning() {
+    let dir = project();
+    let text = edit(
+        "path = \"backend/user\"\n",
+        "path = \"backend/user\"\ntimeout = 60\n",
+    );
+    let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
+    insta::assert_snapshot!(loaded.warnings[0].to_string());
+}

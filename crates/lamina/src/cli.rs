@@ -1,0 +1,148 @@
+//! The command line, as clap types. Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lamina: FastAPI domains and a React frontend on AWS Lambda, from one `lamina.toml`.
+///
+/// Scaffold a project with `lamina new`, run it locally with `lamina dev`, and deploy each stage
+/// with Terraform through `lamina deploy --stage NAME`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lamina",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail; repeat for even more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colours. `NO_COLOR` in the environment means `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Path of `lamina.toml`. By default it is looked up from the current directory upwards.
+    #[arg(long, global = true, env = "LAMINA_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new project: backend domains, shared code, Terraform, frontend, CI.
+    New(NewArgs),
+    /// Add something to the current project.
+    #[command(subcommand)]
+    Add(AddCommand),
+    /// Print the API routes (method, path, domain, auth, scopes) that lamina.toml defines.
+    Routes(RoutesArgs),
+    /// Build Lambda zips and layers: reproducible, cached, without Docker.
+    Build(StageArgs),
+    /// Run the whole stack locally: API Gateway, Lambda workers, Cognito and the frontend.
+    Dev(StageArgs),
+    /// Show what `deploy` would change in a stage.
+    Plan(StageArgs),
+    /// Build, then apply Terraform and upload the frontend for a stage.
+    Deploy(StageArgs),
+    /// Destroy a stage's resources (refused for protected stages).
+    Destroy(StageArgs),
+    /// Tail a domain's logs.
+    Logs(StageArgs),
+    /// Print a token of a test user for the local Cognito.
+    Token(StageArgs),
+    /// Set, list or remove a stage's secrets (SSM parameters).
+    Secret(StageArgs),
+    /// Check the project: config, generated files, limits.
+    Check(StageArgs),
+    /// Print the merged OpenAPI document of every domain.
+    Openapi(StageArgs),
+    /// Generate CI workflows for the project.
+    Ci(StageArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Name of the project: lowercase letters, digits and `-`. It prefixes every AWS resource.
+    pub name: String,
+    /// Comma-separated backend domains. `user`, `ride` and `payment` come with example routes.
+    #[arg(long, value_delimiter = ',', default_value = "user,ride,payment")]
+    pub domains: Vec<String>,
+    /// Directory to create; `./NAME` by default. It must not exist or be empty.
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// Owner tagged on every AWS resource; your git email or user name by default.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// AWS region; `AWS_REGION`, then `AWS_DEFAULT_REGION`, then `us-east-1`.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Python version of the Lambda runtime (3.11, 3.12 or 3.13); by default the local `python3`'s
+    /// when Lambda runs it, else 3.12.
+    #[arg(long)]
+    pub python: Option<String>,
+    /// CPU architecture of functions and layers.
+    #[arg(long, value_parser = ["x86_64", "arm64"], default_value = "x86_64")]
+    pub arch: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddCommand {
+    /// Add a backend domain: its FastAPI app under `backend/NAME` and its table in lamina.toml.
+    Domain(AddDomainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddDomainArgs {
+    /// Name of the domain: a Python package name and a DNS label (lowercase letters and digits).
+    pub name: String,
+    /// Route prefix; `/NAME` by default.
+    #[arg(long)]
+    pub prefix: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    /// Stage whose routes to print.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of the commands whose issues have not landed yet.
+#[derive(Debug, Args)]
+pub struct StageArgs {
+    /// Stage to act on.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Further arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to print the script for.
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,71 @@
+//! One module per command; each takes resolved arguments and the printer.
+
+mod add;
+mod new;
+mod routes;
+
+use std::path::PathBuf;
+
+use clap::CommandFactory;
+use lamina_config::LoadedConfig;
+
+use crate::cli::{AddCommand, Cli, Command};
+use crate::error::CliError;
+use crate::printer::Printer;
+
+pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
+    let config = cli.global.config.clone();
+    match cli.command {
+        Command::New(args) => new::run(&args, printer),
+        Command::Add(AddCommand::Domain(args)) => {
+            add::domain(&config_path(config)?, &args, printer)
+        }
+        Command::Routes(args) => routes::run(&load(config, printer)?, &args, printer),
+        Command::Completions(args) => {
+            let mut stdout = std::io::stdout();
+            clap_complete::generate(args.shell, &mut Cli::command(), "lamina", &mut stdout);
+            Ok(())
+        }
+        Command::Build(_) => not_yet("build", 3),
+        Command::Dev(_) => not_yet("dev", 4),
+        Command::Plan(_) => not_yet("plan", 0),
+        Command::Deploy(_) => not_yet("deploy", 0),
+        Command::Destroy(_) => not_yet("destroy", 0),
+        Command::Logs(_) => not_yet("logs", 0),
+        Command::Token(_) => not_yet("token", 4),
+        Command::Secret(_) => not_yet("secret", 0),
+        Command::Check(_) => not_yet("check", 0),
+        Command::Openapi(_) => not_yet("openapi", 0),
+        Command::Ci(_) => not_yet("ci", 0),
+    }
+}
+
+/// Commands whose issue has not landed say so and fail, rather than pretend.
+fn not_yet(command: &str, issue: u32) -> Result<(), CliError> {
+    let err = CliError::internal(format!("`lamina {command}` is not implemented yet"));
+    Err(if issue > 0 {
+        err.hint(format!("it is tracked in issue #{issue}"))
+    } else {
+        err.hint("it comes with a later issue (see docs/roadmap.md)")
+    })
+}
+
+/// `--config`, or `lamina.toml` found from the current directory upwards.
+fn config_path(explicit: Option<PathBuf>) -> Result<PathBuf, CliError> {
+    if let Some(path) = explicit {
+        return Ok(path);
+    }
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::internal(format!("cannot read the current directory: {e}")))?;
+    Ok(LoadedConfig::find(&cwd)?)
+}
+
+/// Loads and validates the config, printing its warnings.
+fn load(explicit: Option<PathBuf>, printer: Printer) -> Result<LoadedConfig, CliError> {
+    let path = config_path(explicit)?;
+    let loaded = LoadedConfig::load(&path)?;
+    for warning in &loaded.warnings {
+        printer.diagnostic(&warning.to_string());
+    }
+    Ok(loaded)
+}

@@ -1,0 +1,40 @@
+//! The `lamina` command. `main` parses, sets up output, runs one command and turns its result
+//! into an exit code: 0 on success, 1 for errors the user can fix, 2 for Lamina's own.
+
+mod cli;
+mod commands;
+mod error;
+mod printer;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use cli::Cli;
+use printer::{Printer, Verbosity};
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let choice = match cli.global.color {
+        cli::ColorChoice::Always => anstream::ColorChoice::Always,
+        cli::ColorChoice::Never => anstream::ColorChoice::Never,
+        // anstream already honours NO_COLOR and CLICOLOR_FORCE, and drops colour without a TTY.
+        cli::ColorChoice::Auto => anstream::ColorChoice::Auto,
+    };
+    choice.write_global();
+    let verbosity = if cli.global.quiet {
+        Verbosity::Quiet
+    } else if cli.global.verbose > 0 {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let printer = Printer { verbosity };
+    match commands::run(cli, printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            err.print(printer);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
