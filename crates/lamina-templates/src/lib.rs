@@ -141,7 +141,7 @@ pub fn new_project(opts: &NewProject) -> Result<Written, ScaffoldError> {
     files.add_dir(dir("frontend"), Path::new("frontend"), &vars)?;
     for domain in &opts.domains {
         let dvars = domain_vars(&vars, domain, &format!("/{domain}"));
-        files.add_domain(domain, &dvars)?;
+        files.add_domain(domain, &dvars, &Path::new("backend").join(domain))?;
     }
 
     let parent = opts
@@ -215,7 +215,7 @@ pub fn add_domain(
         })?;
 
     let mut files = FileSet::default();
-    files.add_domain(name, &dvars)?;
+    files.add_domain(name, &dvars, Path::new(""))?;
     let tmp = temp_sibling(&domain_dir);
     fs_err::create_dir_all(loaded.root.join("backend"))?;
     if let Err(e) = files
@@ -410,8 +410,7 @@ impl FileSet {
     }
 
     /// The generic domain, then the example's overlay when there is one.
-    fn add_domain(&mut self, domain: &str, vars: &Vars) -> Result<(), UnknownKey> {
-        let to = Path::new("backend").join(domain);
+    fn add_domain(&mut self, domain: &str, vars: &Vars, to: &Path) -> Result<(), UnknownKey> {
         let mut generic = FileSet::default();
         generic.add_dir(dir("domain"), Path::new(""), vars)?;
         if let Some(overlay) = TEMPLATES.get_dir(format!("domains/{domain}")) {

@@ -1,0 +1,109 @@
+//! A generated project passes its own ecosystems' checks: ruff and pytest for every domain and
+//! the shared package, `terraform fmt` and `validate` for every stage, and the frontend build.
+//! Also after `lamina add domain`. Needs uv, terraform and npm (scripts/test provides them).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{lamina, run};
+
+fn tool(env: &str, name: &str) -> PathBuf {
+    std::env::var_os(env).map_or_else(|| PathBuf::from(name), PathBuf::from)
+}
+
+fn check(cmd: &mut Command, what: &str) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Terraform CLI config that takes the AWS provider from a local mirror, when the machine has
+/// one (`LAMINA_TF_MIRROR`, default `/opt/tf-plugins`); otherwise Terraform uses the registry.
+fn terraform(dir: &Path, tmp: &Path) -> Command {
+    let mut cmd = Command::new("terraform");
+    cmd.current_dir(dir).env("TF_IN_AUTOMATION", "1").env("CHECKPOINT_DISABLE", "1");
+    let mirror = std::env::var("LAMINA_TF_MIRROR").unwrap_or_else(|_| "/opt/tf-plugins".into());
+    if Path::new(&mirror).is_dir() {
+        let rc = tmp.join("terraform.rc");
+        std::fs::write(
+            &rc,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{mirror}\"\n    include = [\"registry.terraform.io/hashicorp/*\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/*\"]\n  }}\n}}\n"
+            ),
+        )
+        .unwrap();
+        cmd.env("TF_CLI_CONFIG_FILE", rc);
+    }
+    cmd
+}
+
+fn domains(root: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root.join("backend"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("tests").is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+#[ignore = "needs uv, terraform and npm: run by scripts/test"]
+fn generated_project_passes_its_own_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run(lamina(tmp.path()).args(["new", "rides", "--owner", "team"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let root = tmp.path().join("rides");
+    let r = run(lamina(&root).args(["add", "domain", "orders"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Python: one venv with the dev requirements and every domain's own requirements.
+    let uv = tool("LAMINA_UV", "uv");
+    let venv = tmp.path().join("venv");
+    check(Command::new(&uv).args(["venv", "-q", "--python", "3.11"]).arg(&venv), "uv venv");
+    let mut install = Command::new(&uv);
+    install.args(["pip", "install", "-q", "--python"]).arg(venv.join("bin/python"));
+    install.arg("-r").arg(root.join("backend/requirements-dev.txt"));
+    for d in domains(&root) {
+        let req = d.join("requirements.txt");
+        if req.is_file() {
+            install.arg("-r").arg(req);
+        }
+    }
+    check(&mut install, "uv pip install");
+    let bin = venv.join("bin");
+    check(Command::new(bin.join("ruff")).args(["check", "backend"]).current_dir(&root), "ruff check");
+    check(Command::new(bin.join("ruff")).args(["format", "--check", "backend"]).current_dir(&root), "ruff format --check");
+    let all = domains(&root);
+    for name in ["shared", "user", "ride", "payment", "orders"] {
+        assert!(all.contains(&root.join("backend").join(name)), "backend/{name} has no tests");
+    }
+    for dir in all {
+        check(
+            Command::new(bin.join("pytest")).args(["-q", "-p", "no:cacheprovider"]).current_dir(&dir),
+            &format!("pytest in {}", dir.display()),
+        );
+    }
+
+    // Terraform: formatted, and every stage root validates against the real AWS provider.
+    let infra = root.join("infra/terraform");
+    check(terraform(&infra, tmp.path()).args(["fmt", "-check", "-recursive"]), "terraform fmt -check");
+    for stage in ["dev", "staging", "prod"] {
+        let dir = infra.join(stage);
+        check(terraform(&dir, tmp.path()).args(["init", "-backend=false", "-input=false", "-no-color"]), &format!("terraform init ({stage})"));
+        check(terraform(&dir, tmp.path()).args(["validate", "-no-color"]), &format!("terraform validate ({stage})"));
+    }
+
+    // Frontend: installs from its lock file and builds.
+    let frontend = root.join("frontend");
+    check(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&frontend), "npm ci");
+    check(Command::new("npm").args(["run", "build"]).current_dir(&frontend), "npm run build");
+    assert!(frontend.join("dist/index.html").is_file());
+}
