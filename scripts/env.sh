@@ -1,0 +1,22 @@
+# Sourced by the other scripts: puts the tools Lamina's tests need on PATH, installing what is
+# missing into .tools/ (never system-wide), and says what it did.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+mkdir -p "$TOOLS"
+
+# uv: pip install into a project-local target once; later runs find it there.
+if ! command -v uv >/dev/null 2>&1; then
+  if [ ! -x "$TOOLS/uv-pkg/bin/uv" ]; then
+    echo "==> installing uv into .tools/uv-pkg" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --target "$TOOLS/uv-pkg" uv
+  fi
+  export PATH="$TOOLS/uv-pkg/bin:$PATH"
+fi
+export LAMINA_UV="$(command -v uv)"
+# uv's own cache survives between runs; the mirror sends no cache headers, so pip would not.
+export UV_CACHE_DIR="${UV_CACHE_DIR:-$HOME/.cache/uv}"
+
+for tool in cargo python3 node npm terraform; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "error: \`$tool\` is not installed" >&2; exit 1; }
+done
