@@ -14,7 +14,15 @@ pub use cli::Cli;
 use printer::{Printer, Verbosity};
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // `--help` and `--version` are not errors; a bad flag is the user's to fix (exit 1,
+            // where clap would say 2, which Lamina keeps for its own failures).
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+        }
+    };
     let choice = match cli.global.color {
         cli::ColorChoice::Always => anstream::ColorChoice::Always,
         cli::ColorChoice::Never => anstream::ColorChoice::Never,

@@ -25,6 +25,15 @@ fn every_subcommand_has_help() {
 }
 
 #[test]
+fn a_bad_flag_is_a_user_error() {
+    let r = run(lamina(std::env::temp_dir().as_path()).args(["routes", "--bogus"]));
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("error: unexpected argument '--bogus'"), "{}", r.stderr);
+    let r = run(lamina(std::env::temp_dir().as_path()).args(["completions", "tcsh"]));
+    assert_eq!(r.code, 1);
+}
+
+#[test]
 fn version_is_the_crate_version() {
     let r = run(lamina(std::env::temp_dir().as_path()).arg("--version"));
     assert_eq!(r.stdout.trim(), format!("lamina {}", env!("CARGO_PKG_VERSION")));
