@@ -20,7 +20,11 @@ pub fn main() -> ExitCode {
             // `--help` and `--version` are not errors; a bad flag is the user's to fix (exit 1,
             // where clap would say 2, which Lamina keeps for its own failures).
             let _ = err.print();
-            return if err.use_stderr() { ExitCode::from(1) } else { ExitCode::SUCCESS };
+            return if err.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let choice = match cli.global.color {

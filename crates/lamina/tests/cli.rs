@@ -15,12 +15,28 @@ fn help_lists_every_command() {
 fn every_subcommand_has_help() {
     let dir = std::env::temp_dir();
     for cmd in [
-        "new", "add", "routes", "build", "dev", "plan", "deploy", "destroy", "logs", "token", "secret", "check",
-        "openapi", "ci", "completions",
+        "new",
+        "add",
+        "routes",
+        "build",
+        "dev",
+        "plan",
+        "deploy",
+        "destroy",
+        "logs",
+        "token",
+        "secret",
+        "check",
+        "openapi",
+        "ci",
+        "completions",
     ] {
         let r = run(lamina(&dir).args([cmd, "--help"]));
         assert_eq!(r.code, 0, "{cmd} --help: {}", r.stderr);
-        assert!(r.stdout.contains("Usage: lamina"), "{cmd} --help has no usage line");
+        assert!(
+            r.stdout.contains("Usage: lamina"),
+            "{cmd} --help has no usage line"
+        );
     }
 }
 
@@ -28,7 +44,11 @@ fn every_subcommand_has_help() {
 fn a_bad_flag_is_a_user_error() {
     let r = run(lamina(std::env::temp_dir().as_path()).args(["routes", "--bogus"]));
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("error: unexpected argument '--bogus'"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: unexpected argument '--bogus'"),
+        "{}",
+        r.stderr
+    );
     let r = run(lamina(std::env::temp_dir().as_path()).args(["completions", "tcsh"]));
     assert_eq!(r.code, 1);
 }
@@ -36,16 +56,26 @@ fn a_bad_flag_is_a_user_error() {
 #[test]
 fn version_is_the_crate_version() {
     let r = run(lamina(std::env::temp_dir().as_path()).arg("--version"));
-    assert_eq!(r.stdout.trim(), format!("lamina {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        r.stdout.trim(),
+        format!("lamina {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn unfinished_commands_fail_with_exit_code_2() {
     let (_tmp, root) = example();
-    for cmd in ["plan", "deploy", "destroy", "logs", "secret", "check", "openapi", "ci"] {
+    for cmd in [
+        "plan", "deploy", "destroy", "logs", "secret", "check", "openapi", "ci",
+    ] {
         let r = run(lamina(&root).arg(cmd));
         assert_eq!(r.code, 2, "{cmd}");
-        assert!(r.stderr.contains(&format!("error: `lamina {cmd}` is not implemented yet")), "{cmd}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&format!("error: `lamina {cmd}` is not implemented yet")),
+            "{cmd}: {}",
+            r.stderr
+        );
     }
 }
 
@@ -54,7 +84,10 @@ fn completions_are_printed_for_each_shell() {
     for shell in ["bash", "zsh", "fish"] {
         let r = run(lamina(std::env::temp_dir().as_path()).args(["completions", shell]));
         assert_eq!(r.code, 0);
-        assert!(r.stdout.contains("lamina") && r.stdout.contains("routes"), "{shell}");
+        assert!(
+            r.stdout.contains("lamina") && r.stdout.contains("routes"),
+            "{shell}"
+        );
     }
 }
 
@@ -63,16 +96,28 @@ fn new_generates_the_example_tree() {
     let (_tmp, root) = example();
     let files: Vec<String> = tree(&root).into_iter().map(|(p, _)| p).collect();
     insta::assert_snapshot!("example_tree", files.join("\n"));
-    insta::assert_snapshot!("example_lamina_toml", std::fs::read_to_string(root.join("lamina.toml")).unwrap());
-    insta::assert_snapshot!("example_user_handler", std::fs::read_to_string(root.join("backend/user/handler.py")).unwrap());
-    insta::assert_snapshot!("example_dev_main_tf", std::fs::read_to_string(root.join("infra/terraform/dev/main.tf")).unwrap());
+    insta::assert_snapshot!(
+        "example_lamina_toml",
+        std::fs::read_to_string(root.join("lamina.toml")).unwrap()
+    );
+    insta::assert_snapshot!(
+        "example_user_handler",
+        std::fs::read_to_string(root.join("backend/user/handler.py")).unwrap()
+    );
+    insta::assert_snapshot!(
+        "example_dev_main_tf",
+        std::fs::read_to_string(root.join("infra/terraform/dev/main.tf")).unwrap()
+    );
 }
 
 #[test]
 fn new_is_deterministic() {
     let (_a, root_a) = example();
     let (_b, root_b) = example();
-    assert!(tree(&root_a) == tree(&root_b), "two `lamina new` runs differ");
+    assert!(
+        tree(&root_a) == tree(&root_b),
+        "two `lamina new` runs differ"
+    );
 }
 
 #[test]
@@ -82,8 +127,15 @@ fn new_refuses_a_non_empty_directory_and_writes_nothing() {
     std::fs::write(tmp.path().join("rides/keep.txt"), "mine").unwrap();
     let r = run(lamina(tmp.path()).args(["new", "rides"]));
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("already exists and is not empty"), "{}", r.stderr);
-    assert_eq!(tree(&tmp.path().join("rides")), vec![("keep.txt".to_owned(), b"mine".to_vec())]);
+    assert!(
+        r.stderr.contains("already exists and is not empty"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        tree(&tmp.path().join("rides")),
+        vec![("keep.txt".to_owned(), b"mine".to_vec())]
+    );
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "a temporary directory was left behind");
 }
@@ -93,15 +145,28 @@ fn new_rejects_bad_names() {
     let tmp = tempfile::tempdir().unwrap();
     for (args, needle) in [
         (vec!["new", "Rides"], "invalid project name `Rides`"),
-        (vec!["new", "rides", "--domains", "user,ride-share"], "invalid domain name `ride-share`"),
-        (vec!["new", "rides", "--domains", "user,user"], "domain `user` is listed twice"),
-        (vec!["new", "rides", "--python", "3.9"], "Lambda has no Python `3.9` runtime"),
+        (
+            vec!["new", "rides", "--domains", "user,ride-share"],
+            "invalid domain name `ride-share`",
+        ),
+        (
+            vec!["new", "rides", "--domains", "user,user"],
+            "domain `user` is listed twice",
+        ),
+        (
+            vec!["new", "rides", "--python", "3.9"],
+            "Lambda has no Python `3.9` runtime",
+        ),
     ] {
         let r = run(lamina(tmp.path()).args(&args));
         assert_eq!(r.code, 1, "{args:?}");
         assert!(r.stderr.contains(needle), "{args:?}: {}", r.stderr);
     }
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "a failed `new` wrote files");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "a failed `new` wrote files"
+    );
 }
 
 #[test]
@@ -116,7 +181,13 @@ fn routes_prints_the_table_and_json() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            )
+        })
         .collect();
     assert!(keys.contains(&"GET /user/health".to_owned()));
     assert!(keys.contains(&"ANY /ride/{proxy+}".to_owned()));
@@ -144,20 +215,37 @@ fn no_config_is_a_user_error_with_a_hint() {
     let r = run(lamina(tmp.path()).arg("routes"));
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("error: no `lamina.toml`"), "{}", r.stderr);
-    assert!(r.stderr.contains("hint: create a project with `lamina new NAME`"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("hint: create a project with `lamina new NAME`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn invalid_config_points_at_the_line() {
     let (_tmp, root) = example();
     let path = root.join("lamina.toml");
-    let text = std::fs::read_to_string(&path).unwrap().replacen("layers = [\"deps\", \"shared\"]", "layers = [\"deps\", \"sharde\"]", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "layers = [\"deps\", \"shared\"]",
+        "layers = [\"deps\", \"sharde\"]",
+        1,
+    );
     std::fs::write(&path, text).unwrap();
     let r = run(lamina(&root).arg("routes"));
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("error: unknown layer `sharde`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: unknown layer `sharde`"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("--> lamina.toml:"), "{}", r.stderr);
-    assert!(r.stderr.contains("hint: did you mean `shared`?"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: did you mean `shared`?"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -190,12 +278,30 @@ fn add_domain_refuses_and_writes_nothing() {
     let (_tmp, root) = example();
     let before = tree(&root);
     for (args, needle) in [
-        (vec!["add", "domain", "ride"], "domain `ride` already exists in lamina.toml"),
-        (vec!["add", "domain", "ride-share"], "invalid domain name `ride-share`"),
-        (vec!["add", "domain", "ride_share"], "invalid domain name `ride_share`"),
-        (vec!["add", "domain", "Orders"], "invalid domain name `Orders`"),
-        (vec!["add", "domain", "shared"], "invalid domain name `shared`"),
-        (vec!["add", "domain", "orders", "--prefix", "/user"], "both claim `/user`"),
+        (
+            vec!["add", "domain", "ride"],
+            "domain `ride` already exists in lamina.toml",
+        ),
+        (
+            vec!["add", "domain", "ride-share"],
+            "invalid domain name `ride-share`",
+        ),
+        (
+            vec!["add", "domain", "ride_share"],
+            "invalid domain name `ride_share`",
+        ),
+        (
+            vec!["add", "domain", "Orders"],
+            "invalid domain name `Orders`",
+        ),
+        (
+            vec!["add", "domain", "shared"],
+            "invalid domain name `shared`",
+        ),
+        (
+            vec!["add", "domain", "orders", "--prefix", "/user"],
+            "both claim `/user`",
+        ),
     ] {
         let r = run(lamina(&root).args(&args));
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
@@ -220,6 +326,10 @@ fn diff_lines<'a>(before: &str, after: &'a str) -> Vec<&'a str> {
     assert!(new.len() > old.len(), "nothing was added");
     let first = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
     let added = new.len() - old.len();
-    assert_eq!(&new[first + added..], &old[first..], "lines of the original lamina.toml changed");
+    assert_eq!(
+        &new[first + added..],
+        &old[first..],
+        "lines of the original lamina.toml changed"
+    );
     new[first..first + added].to_vec()
 }

@@ -14,7 +14,9 @@ fn tool(env: &str, name: &str) -> PathBuf {
 }
 
 fn check(cmd: &mut Command, what: &str) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{what} failed ({}):\n{}\n{}",
@@ -28,7 +30,9 @@ fn check(cmd: &mut Command, what: &str) {
 /// one (`LAMINA_TF_MIRROR`, default `/opt/tf-plugins`); otherwise Terraform uses the registry.
 fn terraform(dir: &Path, tmp: &Path) -> Command {
     let mut cmd = Command::new("terraform");
-    cmd.current_dir(dir).env("TF_IN_AUTOMATION", "1").env("CHECKPOINT_DISABLE", "1");
+    cmd.current_dir(dir)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1");
     let mirror = std::env::var("LAMINA_TF_MIRROR").unwrap_or_else(|_| "/opt/tf-plugins".into());
     if Path::new(&mirror).is_dir() {
         let rc = tmp.join("terraform.rc");
@@ -67,10 +71,19 @@ fn generated_project_passes_its_own_checks() {
     // Python: one venv with the dev requirements and every domain's own requirements.
     let uv = tool("LAMINA_UV", "uv");
     let venv = tmp.path().join("venv");
-    check(Command::new(&uv).args(["venv", "-q", "--python", "3.11"]).arg(&venv), "uv venv");
+    check(
+        Command::new(&uv)
+            .args(["venv", "-q", "--python", "3.11"])
+            .arg(&venv),
+        "uv venv",
+    );
     let mut install = Command::new(&uv);
-    install.args(["pip", "install", "-q", "--python"]).arg(venv.join("bin/python"));
-    install.arg("-r").arg(root.join("backend/requirements-dev.txt"));
+    install
+        .args(["pip", "install", "-q", "--python"])
+        .arg(venv.join("bin/python"));
+    install
+        .arg("-r")
+        .arg(root.join("backend/requirements-dev.txt"));
     for d in domains(&root) {
         let req = d.join("requirements.txt");
         if req.is_file() {
@@ -79,31 +92,70 @@ fn generated_project_passes_its_own_checks() {
     }
     check(&mut install, "uv pip install");
     let bin = venv.join("bin");
-    check(Command::new(bin.join("ruff")).args(["check", "backend"]).current_dir(&root), "ruff check");
-    check(Command::new(bin.join("ruff")).args(["format", "--check", "backend"]).current_dir(&root), "ruff format --check");
+    check(
+        Command::new(bin.join("ruff"))
+            .args(["check", "backend"])
+            .current_dir(&root),
+        "ruff check",
+    );
+    check(
+        Command::new(bin.join("ruff"))
+            .args(["format", "--check", "backend"])
+            .current_dir(&root),
+        "ruff format --check",
+    );
     let all = domains(&root);
     for name in ["shared", "user", "ride", "payment", "orders"] {
-        assert!(all.contains(&root.join("backend").join(name)), "backend/{name} has no tests");
+        assert!(
+            all.contains(&root.join("backend").join(name)),
+            "backend/{name} has no tests"
+        );
     }
     for dir in all {
         check(
-            Command::new(bin.join("pytest")).args(["-q", "-p", "no:cacheprovider"]).current_dir(&dir),
+            Command::new(bin.join("pytest"))
+                .args(["-q", "-p", "no:cacheprovider"])
+                .current_dir(&dir),
             &format!("pytest in {}", dir.display()),
         );
     }
 
     // Terraform: formatted, and every stage root validates against the real AWS provider.
     let infra = root.join("infra/terraform");
-    check(terraform(&infra, tmp.path()).args(["fmt", "-check", "-recursive"]), "terraform fmt -check");
+    check(
+        terraform(&infra, tmp.path()).args(["fmt", "-check", "-recursive"]),
+        "terraform fmt -check",
+    );
     for stage in ["dev", "staging", "prod"] {
         let dir = infra.join(stage);
-        check(terraform(&dir, tmp.path()).args(["init", "-backend=false", "-input=false", "-no-color"]), &format!("terraform init ({stage})"));
-        check(terraform(&dir, tmp.path()).args(["validate", "-no-color"]), &format!("terraform validate ({stage})"));
+        check(
+            terraform(&dir, tmp.path()).args([
+                "init",
+                "-backend=false",
+                "-input=false",
+                "-no-color",
+            ]),
+            &format!("terraform init ({stage})"),
+        );
+        check(
+            terraform(&dir, tmp.path()).args(["validate", "-no-color"]),
+            &format!("terraform validate ({stage})"),
+        );
     }
 
     // Frontend: installs from its lock file and builds.
     let frontend = root.join("frontend");
-    check(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&frontend), "npm ci");
-    check(Command::new("npm").args(["run", "build"]).current_dir(&frontend), "npm run build");
+    check(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&frontend),
+        "npm ci",
+    );
+    check(
+        Command::new("npm")
+            .args(["run", "build"])
+            .current_dir(&frontend),
+        "npm run build",
+    );
     assert!(frontend.join("dist/index.html").is_file());
 }
