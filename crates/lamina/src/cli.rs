@@ -67,7 +67,7 @@ pub enum Command {
     /// Tail a domain's logs.
     Logs(StageArgs),
     /// Print a token of a test user for the local Cognito.
-    Token(StageArgs),
+    Token(TokenArgs),
     /// Set, list or remove a stage's secrets (SSM parameters).
     Secret(StageArgs),
     /// Check the project: config, generated files, limits.
@@ -139,6 +139,28 @@ pub struct StageArgs {
     /// Further arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub rest: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Test user the token is for, one of `[[auth.test_users]]` in lamina.toml.
+    #[arg(long, short)]
+    pub user: String,
+    /// Comma-separated scopes: a name of `[auth.scopes]` (`write` is `<project>/write`), or
+    /// `openid`, `email`, `phone`, `profile`. By default `openid email profile` and every
+    /// `[auth.scopes]` scope, as a sign-in without `scope` gets.
+    #[arg(long, value_delimiter = ',', value_name = "SCOPES")]
+    pub scopes: Option<Vec<String>>,
+    /// Print the ID token instead of the access token.
+    #[arg(long)]
+    pub id: bool,
+    /// Stage whose `[auth]` settings to use.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Port of the local Cognito of `lamina dev`: it is part of the token's issuer, so the token
+    /// only verifies against a pool on that port.
+    #[arg(long, default_value_t = lamina_auth::DEFAULT_PORT)]
+    pub port: u16,
 }
 
 #[derive(Debug, Args)]

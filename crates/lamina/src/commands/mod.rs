@@ -3,6 +3,7 @@
 mod add;
 mod new;
 mod routes;
+mod token;
 
 use std::path::PathBuf;
 
@@ -32,7 +33,7 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         Command::Deploy(_) => not_yet("deploy", 0),
         Command::Destroy(_) => not_yet("destroy", 0),
         Command::Logs(_) => not_yet("logs", 0),
-        Command::Token(_) => not_yet("token", 4),
+        Command::Token(args) => token::run(&load(config, printer)?, &args, printer),
         Command::Secret(_) => not_yet("secret", 0),
         Command::Check(_) => not_yet("check", 0),
         Command::Openapi(_) => not_yet("openapi", 0),
