@@ -156,6 +156,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl std::error::Error for Diagnostic {}
+
 fn write_snippet(
     f: &mut fmt::Formatter<'_>,
     source: &Source,

@@ -57,7 +57,7 @@ pub enum Command {
     /// Build Lambda zips and layers: reproducible, cached, without Docker.
     Build(StageArgs),
     /// Run the whole stack locally: API Gateway, Lambda workers, Cognito and the frontend.
-    Dev(StageArgs),
+    Dev(DevArgs),
     /// Show what `deploy` would change in a stage.
     Plan(StageArgs),
     /// Build, then apply Terraform and upload the frontend for a stage.
@@ -128,6 +128,29 @@ pub struct RoutesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `lamina dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Stage whose settings (CORS, log level, memory, timeouts, env) the local stack uses.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Port of the API (the HTTP API emulator), on 127.0.0.1.
+    #[arg(long, default_value_t = 3000)]
+    pub port: u16,
+    /// Port of the local Cognito, on 127.0.0.1. Tokens name it in their issuer.
+    #[arg(long, default_value_t = 3001)]
+    pub auth_port: u16,
+    /// Port of the frontend's Vite dev server, on 127.0.0.1.
+    #[arg(long, default_value_t = 5173)]
+    pub frontend_port: u16,
+    /// Do not start the frontend.
+    #[arg(long)]
+    pub no_frontend: bool,
+    /// Workers per domain when a domain sets no `reserved_concurrency`.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: u32,
 }
 
 /// Arguments of the commands whose issues have not landed yet.

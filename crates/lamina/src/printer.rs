@@ -35,6 +35,11 @@ impl Printer {
         }
     }
 
+    /// A line of a long-running command's log stream (`lamina dev`): stderr, never suppressed.
+    pub fn stream_line(&self, line: &str) {
+        anstream::eprintln!("{line}");
+    }
+
     pub fn info(&self, line: &str) {
         if self.verbosity >= Verbosity::Normal {
             anstream::eprintln!("{line}");

@@ -1,6 +1,7 @@
 //! One module per command; each takes resolved arguments and the printer.
 
 mod add;
+mod dev;
 mod new;
 mod routes;
 mod token;
@@ -28,7 +29,7 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
             Ok(())
         }
         Command::Build(_) => not_yet("build", 3),
-        Command::Dev(_) => not_yet("dev", 4),
+        Command::Dev(args) => dev::run(load(config, printer)?, &args, printer),
         Command::Plan(_) => not_yet("plan", 0),
         Command::Deploy(_) => not_yet("deploy", 0),
         Command::Destroy(_) => not_yet("destroy", 0),

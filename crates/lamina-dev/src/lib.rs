@@ -1,0 +1,351 @@
+//! `lamina dev`: the gateway, the Lambda workers, the local Cognito and the frontend, started,
+//! watched and stopped together.
+//!
+//! Each piece lives in its own crate and knows nothing of the others; this crate adapts them:
+//! the runtime's invocations become the gateway's `Invoker`, the auth crate's `JwtVerifier`
+//! becomes its `Authorize`, and every line any of them prints goes to one [`DevOutput`].
+
+mod adapters;
+mod frontend;
+mod logs;
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lamina_config::LoadedConfig;
+use lamina_gateway::{AccessLogEntry, GatewayConfig};
+use lamina_runtime::{LogLine, Runtime, RuntimeConfig, WatchEvent};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use logs::{LogRecord, render_log_line};
+
+/// Where `lamina dev` listens and what it starts.
+#[derive(Debug, Clone)]
+pub struct DevOptions {
+    pub stage: String,
+    /// The API (gateway) port; 0 picks a free one.
+    pub port: u16,
+    /// The local Cognito's port; 0 picks a free one.
+    pub auth_port: u16,
+    /// Start the frontend's Vite dev server.
+    pub frontend: bool,
+    pub frontend_port: u16,
+    /// Workers per domain when a domain sets no `reserved_concurrency`.
+    pub default_concurrency: u32,
+}
+
+impl Default for DevOptions {
+    fn default() -> Self {
+        Self {
+            stage: "dev".into(),
+            port: 3000,
+            auth_port: lamina_auth::DEFAULT_PORT,
+            frontend: true,
+            frontend_port: 5173,
+            default_concurrency: 4,
+        }
+    }
+}
+
+/// Everything `lamina dev` says, for the terminal (or a test) to show.
+pub trait DevOutput: Send + Sync + 'static {
+    /// Lamina's own status lines: starting, ready, reloads, shutdown.
+    fn info(&self, message: &str);
+    fn warn(&self, message: &str);
+    /// One line a process printed: a domain's worker, or `web` for the frontend.
+    fn line(&self, source: &str, line: &LogRecord);
+    /// One request through the gateway.
+    fn access(&self, access: &Access);
+}
+
+/// One request: what the gateway saw and what the function's worker reported.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub latency: Duration,
+    pub domain: Option<String>,
+    /// `Some(true)` for a cold start, `Some(false)` warm, `None` when no function ran.
+    pub cold: Option<bool>,
+    pub init_ms: Option<u64>,
+    pub error: Option<String>,
+}
+
+/// The addresses of a running stack.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub api: SocketAddr,
+    pub issuer: String,
+    pub client_id: String,
+    pub frontend: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error(transparent)]
+    Stage(Box<lamina_config::Diagnostic>),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot prepare the Python environment: {0}")]
+    Env(#[from] lamina_runtime::EnvError),
+    #[error(transparent)]
+    Runtime(#[from] lamina_runtime::RuntimeError),
+    #[error("the local Cognito failed: {0}")]
+    Auth(#[from] lamina_auth::AuthError),
+    #[error("invalid gateway configuration: {0}")]
+    Gateway(String),
+    #[error("the frontend failed: {0}")]
+    Frontend(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl DevError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Listen { addr, .. } => Some(format!(
+                "is another `lamina dev` running? Choose other ports with `--port` and `--auth-port` (now {})",
+                addr.port()
+            )),
+            Self::Env(_) => Some("Lamina makes `.lamina/dev/venv` with uv from the layers' and domains' requirements".into()),
+            _ => None,
+        }
+    }
+}
+
+async fn listen(port: u16) -> Result<TcpListener, DevError> {
+    // Loopback only: a development stack has test users and fixed keys.
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| DevError::Listen { addr, source })
+}
+
+/// Runs the stack until `shutdown` resolves, then stops every child process.
+/// `ready` is called once with the endpoints when everything listens.
+pub async fn run(
+    config: LoadedConfig,
+    options: DevOptions,
+    output: Arc<dyn DevOutput>,
+    ready: impl FnOnce(&Endpoints) + Send,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), DevError> {
+    let view = config.stage(&options.stage).map_err(DevError::Stage)?;
+    let project = config.project_name().to_owned();
+    let root = config.root.clone();
+
+    // The listeners first: a port in use is the most likely failure, and it should come before
+    // any slow step.
+    let api_listener = listen(options.port).await?;
+    let auth_listener = listen(options.auth_port).await?;
+    let api_addr = api_listener.local_addr()?;
+    let auth_port = auth_listener.local_addr()?.port();
+
+    output.info("preparing the Python environment (.lamina/dev/venv)");
+    let env_spec = lamina_runtime::env_spec_for_stage(&view, Vec::new());
+    let env = lamina_runtime::ensure_env(&env_spec).await?;
+    output.info(if env.updated {
+        "Python environment updated"
+    } else {
+        "Python environment is current"
+    });
+
+    // Local Cognito: keys persist under .lamina/auth, so tokens survive a restart.
+    let settings = lamina_auth::CognitoSettings::from_config(&config, view.name, auth_port);
+    let pool = tokio::task::spawn_blocking(move || lamina_auth::LocalPool::open(settings))
+        .await
+        .map_err(|e| DevError::Frontend(e.to_string()))??;
+    let issuer = pool.issuer().to_owned();
+    let audiences = vec![pool.client_id().to_owned(), pool.m2m_client_id().to_owned()];
+    let client_id = pool.client_id().to_owned();
+    let users: Vec<(String, String)> = config
+        .config
+        .auth
+        .test_users
+        .iter()
+        .map(|u| (u.username.get_ref().clone(), u.password.clone()))
+        .collect();
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let auth_task = tokio::spawn(lamina_auth::serve_pool(
+        pool,
+        auth_listener,
+        stopped(stop_rx.clone()),
+    ));
+
+    // Workers: each domain with the issuer its shared code verifies tokens against.
+    let mut domains = lamina_runtime::domains_for_stage(&view);
+    for d in &mut domains {
+        d.env.insert("LAMINA_JWT_ISSUER".into(), issuer.clone());
+        d.env
+            .insert("LAMINA_JWT_AUDIENCE".into(), audiences.join(","));
+    }
+    let sink_output = output.clone();
+    let mut runtime_config = RuntimeConfig::new(
+        format!("{project}-{}", view.name),
+        config.config.project.region.get_ref().clone(),
+        env.python.clone(),
+        root.join(".lamina"),
+    );
+    runtime_config.python_version = config.config.project.python.as_str().to_owned();
+    runtime_config.site_packages = vec![env.site_packages.clone()];
+    runtime_config.default_concurrency = options.default_concurrency;
+    if let Some(account) = &view.stage.account_id {
+        runtime_config.account_id = account.get_ref().clone();
+    }
+    runtime_config.log_sink = Arc::new(move |l: LogLine<'_>| {
+        sink_output.line(
+            l.domain,
+            &LogRecord::from_worker(l.worker, l.stream, l.line),
+        );
+    });
+    let runtime = Runtime::start(runtime_config, domains).await?;
+
+    // Gateway: its access log is joined with the runtime's cold/warm report by request id.
+    let reports: Arc<Mutex<HashMap<String, adapters::Report>>> = Arc::default();
+    let mut gateway = GatewayConfig::from_config(&config, view.name)
+        .map_err(|e| DevError::Gateway(e.to_string()))?;
+    gateway.forwarded_port = Some(api_addr.port());
+    for warning in gateway.warnings() {
+        output.warn(&warning);
+    }
+    let access_output = output.clone();
+    let access_reports = reports.clone();
+    gateway.access_log = Some(Arc::new(move |e: &AccessLogEntry| {
+        let report = access_reports
+            .lock()
+            .expect("reports")
+            .remove(&e.request_id);
+        access_output.access(&Access {
+            method: e.method.clone(),
+            path: e.path.clone(),
+            status: e.status,
+            latency: e.latency,
+            domain: e.domain.clone(),
+            cold: report.as_ref().map(|r| r.cold),
+            init_ms: report.and_then(|r| r.init_ms),
+            error: e.error.map(|g| g.as_str().to_owned()),
+        });
+    }));
+    let invoker = Arc::new(adapters::RuntimeInvoker::new(runtime.clone(), reports));
+    let authorizer = Arc::new(adapters::VerifierAuthorizer(lamina_auth::JwtVerifier::new(
+        issuer.clone(),
+        audiences,
+        Duration::ZERO,
+    )));
+    let gateway_task = tokio::spawn(lamina_gateway::serve(
+        gateway,
+        invoker,
+        authorizer,
+        api_listener,
+        stopped(stop_rx.clone()),
+    ));
+
+    // Hot reload: a change under a domain or a code layer recycles only the workers that use it.
+    let watch_output = output.clone();
+    let _hot_reload =
+        lamina_runtime::watch(runtime.clone(), Some(env_spec), move |event| match event {
+            WatchEvent::Reloaded { domains, .. } => {
+                watch_output.info(&format!(
+                    "reloaded {} (next request is a cold start)",
+                    domains.join(", ")
+                ));
+            }
+            WatchEvent::EnvUpdating { .. } => {
+                watch_output.info("requirements changed: updating the Python environment")
+            }
+            WatchEvent::EnvUpdated => watch_output.info("Python environment updated"),
+            WatchEvent::EnvFailed(e) => {
+                watch_output.warn(&format!("the Python environment update failed: {e}"))
+            }
+        })
+        .map_err(|e| DevError::Io(std::io::Error::other(e)))?;
+
+    let api_url = format!("http://{api_addr}");
+    let mut web = None;
+    let mut frontend_url = None;
+    if let (true, Some(fe)) = (options.frontend, config.config.frontend.as_ref()) {
+        let mut env: Vec<(String, String)> = fe
+            .env
+            .get(view.name)
+            .map(|vars| {
+                vars.iter()
+                    .map(|(k, v)| (k.get_ref().clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        env.push(("VITE_API_URL".into(), api_url.clone()));
+        env.push(("VITE_AUTH_URL".into(), issuer.clone()));
+        env.push(("VITE_AUTH_CLIENT_ID".into(), client_id.clone()));
+        let dir = root.join(fe.path.get_ref());
+        match frontend::start(&dir, options.frontend_port, env, output.clone()).await {
+            Ok(process) => {
+                frontend_url = Some(format!("http://127.0.0.1:{}", options.frontend_port));
+                web = Some(process);
+            }
+            Err(e) => output.warn(&format!("the frontend did not start: {e}")),
+        }
+    }
+
+    let endpoints = Endpoints {
+        api: api_addr,
+        issuer: issuer.clone(),
+        client_id,
+        frontend: frontend_url,
+    };
+    ready(&endpoints);
+    output.info(&banner(&endpoints, &users, &config));
+
+    shutdown.await;
+    output.info("stopping");
+    let _ = stop_tx.send(true);
+    if let Some(web) = web {
+        web.stop().await;
+    }
+    runtime.shutdown().await;
+    let _ = gateway_task.await;
+    let _ = auth_task.await;
+    Ok(())
+}
+
+fn banner(endpoints: &Endpoints, users: &[(String, String)], config: &LoadedConfig) -> String {
+    let mut out = String::from("ready\n");
+    out.push_str(&format!("  API        http://{}\n", endpoints.api));
+    if let Some(web) = &endpoints.frontend {
+        out.push_str(&format!("  Frontend   {web}\n"));
+    }
+    out.push_str(&format!(
+        "  Cognito    {}  (client id {})\n",
+        endpoints.issuer, endpoints.client_id
+    ));
+    if let Some(domain) = config.config.domains.keys().next() {
+        let prefix = config.prefix(domain.get_ref());
+        out.push_str(&format!(
+            "  try        curl http://{}{prefix}/health\n",
+            endpoints.api
+        ));
+    }
+    if let Some((user, password)) = users.first() {
+        out.push_str(&format!(
+            "  sign in    {user} / {password}   (token for curl: lamina token --user {user})\n"
+        ));
+    }
+    out.push_str("  Ctrl-C stops everything");
+    out
+}
+
+/// Where `lamina dev` keeps its state.
+pub fn state_dir(config: &LoadedConfig) -> PathBuf {
+    config.root.join(".lamina")
+}

@@ -1,0 +1,739 @@
+//! Runs each domain's handler in Python worker processes with Lambda's runtime semantics.
+//!
+//! * A Lambda Runtime API server on `127.0.0.1:<ephemeral>` serves every worker; each worker's
+//!   `AWS_LAMBDA_RUNTIME_API` carries its own path token (`127.0.0.1:PORT/w/<token>`), so the server
+//!   knows which worker polls.
+//! * `python/lamina_bootstrap.py` (embedded, written to `<state_dir>/lamina_bootstrap.py`) is the
+//!   runtime client: awslambdaric's loop, context object and error shapes.
+//! * One pool per domain: one invocation at a time per worker, growing up to the domain's reserved
+//!   concurrency (or [`RuntimeConfig::default_concurrency`]); beyond it an invocation is throttled.
+//! * Every worker is its own process group, tied to lamina with `PR_SET_PDEATHSIG` (set by the
+//!   bootstrap), and killed as a group: timeouts, crashes, reloads and shutdown leave no process behind.
+
+mod env;
+mod server;
+mod watch;
+mod worker;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+pub use env::{EnvError, EnvSpec, PythonEnv, ensure_env, find_uv};
+pub use watch::{HotReload, WatchEvent, watch};
+
+use worker::{Job, Reply, Worker};
+
+/// The largest response a function may return (bytes posted to `/response`).
+pub const MAX_RESPONSE_BYTES: usize = 6_291_556;
+/// The bootstrap, written to `<state_dir>/lamina_bootstrap.py` by [`Runtime::start`].
+pub const BOOTSTRAP_PY: &str = include_str!("../python/lamina_bootstrap.py");
+
+/// What an invocation came to; maps 1:1 onto the gateway's `InvokeOutcome`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// What the function returned (the JSON it posted to `/response`).
+    Response(Bytes),
+    /// Unhandled exception, `/error`, init error, crash (signal, `sys.exit`, memory).
+    FunctionError,
+    /// The function ran past its timeout; the worker was killed and replaced.
+    Timeout,
+    /// Every worker allowed by the domain's concurrency was busy.
+    Throttled,
+    /// More than [`MAX_RESPONSE_BYTES`] were posted to `/response`.
+    ResponseTooLarge,
+}
+
+/// One invocation's outcome and its Lambda `REPORT` figures.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub outcome: Outcome,
+    /// The worker served its first invocation: Lambda's cold start.
+    pub cold: bool,
+    /// On a cold start: from spawning the worker to its first `/next` (interpreter start + handler import).
+    pub init_ms: Option<u64>,
+    /// From handing the event to the worker to its answer (0 when it never got the event).
+    pub duration_ms: u64,
+    /// `Lambda-Runtime-Aws-Request-Id` (empty when throttled or unknown domain).
+    pub request_id: String,
+    /// The worker that ran it (0 when none did).
+    pub worker: u32,
+    /// For a function error: `Lambda-Runtime-Function-Error-Type` (`Unhandled`, `Runtime.ImportModuleError`,
+    /// `Runtime.ExitError`, `Runtime.OutOfMemory`) and the error JSON when the runtime posted one.
+    pub error: Option<FunctionError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionError {
+    pub error_type: String,
+    /// awslambdaric's `{"errorMessage","errorType","requestId","stackTrace"}`, or empty for a crash.
+    pub body: Bytes,
+}
+
+/// Which stream a worker's log line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+    /// Lines lamina itself writes about a worker: crashes, timeouts, memory, init failures.
+    Runtime,
+}
+
+/// One line of a worker's output.
+#[derive(Debug, Clone, Copy)]
+pub struct LogLine<'a> {
+    pub domain: &'a str,
+    pub worker: u32,
+    pub stream: Stream,
+    pub line: &'a str,
+}
+
+/// Receives every worker output line, and lamina's own lines about workers.
+pub type LogSink = Arc<dyn Fn(LogLine<'_>) + Send + Sync>;
+
+/// How workers talk to the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// The Lambda Runtime API over HTTP (the default, and what real runtimes use).
+    #[default]
+    Http,
+    /// The same calls as length-prefixed frames on a Unix socket (`LAMINA_TRANSPORT=unix`).
+    Unix,
+}
+
+/// Settings shared by every domain.
+#[derive(Clone)]
+pub struct RuntimeConfig {
+    /// `<project>-<stage>`: function names are `<prefix>-<domain>`.
+    pub function_prefix: String,
+    pub region: String,
+    /// The interpreter: the dev venv's `bin/python`.
+    pub python: PathBuf,
+    /// `3.11`: for `AWS_EXECUTION_ENV=AWS_Lambda_python3.11`.
+    pub python_version: String,
+    /// Where the bootstrap (and the Unix socket) go: the project's `.lamina/`.
+    pub state_dir: PathBuf,
+    /// Requirements layers: the dev venv's site-packages, after the function dir on sys.path.
+    pub site_packages: Vec<PathBuf>,
+    /// Workers per domain when the domain sets no `reserved_concurrency`.
+    pub default_concurrency: u32,
+    /// For `invoked_function_arn`.
+    pub account_id: String,
+    /// How long a worker may take from spawn to its first `/next` (Lambda: 10 s).
+    pub init_timeout: Duration,
+    pub transport: Transport,
+    pub log_sink: LogSink,
+}
+
+impl RuntimeConfig {
+    pub fn new(
+        function_prefix: impl Into<String>,
+        region: impl Into<String>,
+        python: PathBuf,
+        state_dir: PathBuf,
+    ) -> Self {
+        Self {
+            function_prefix: function_prefix.into(),
+            region: region.into(),
+            python,
+            python_version: "3.11".into(),
+            state_dir,
+            site_packages: Vec::new(),
+            default_concurrency: 4,
+            account_id: "123456789012".into(),
+            init_timeout: Duration::from_secs(10),
+            transport: Transport::Http,
+            log_sink: Arc::new(|_| {}),
+        }
+    }
+}
+
+impl std::fmt::Debug for RuntimeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeConfig")
+            .field("function_prefix", &self.function_prefix)
+            .field("python", &self.python)
+            .field("state_dir", &self.state_dir)
+            .field("site_packages", &self.site_packages)
+            .field("default_concurrency", &self.default_concurrency)
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One domain's function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainConfig {
+    pub name: String,
+    /// The function dir: `LAMBDA_TASK_ROOT`, first on sys.path.
+    pub dir: PathBuf,
+    /// `_HANDLER`: `handler.handler`.
+    pub handler: String,
+    pub memory_mb: u32,
+    pub timeout: Duration,
+    pub reserved_concurrency: Option<u32>,
+    pub env: BTreeMap<String, String>,
+    /// Code layers (`backend/shared`): on sys.path after site-packages, as `/opt/python` is in Lambda.
+    pub code_layers: Vec<PathBuf>,
+}
+
+impl DomainConfig {
+    pub fn from_settings(s: &lamina_config::DomainSettings, code_layers: Vec<PathBuf>) -> Self {
+        Self {
+            name: s.name.clone(),
+            dir: s.path.clone(),
+            handler: "handler.handler".into(),
+            memory_mb: s.memory,
+            timeout: Duration::from_secs(u64::from(s.timeout)),
+            reserved_concurrency: s.reserved_concurrency,
+            env: s.env.clone(),
+            code_layers,
+        }
+    }
+}
+
+/// Every domain of a stage, with its code layers (`[layers.X] path = ...`) resolved to directories.
+pub fn domains_for_stage(view: &lamina_config::StageView<'_>) -> Vec<DomainConfig> {
+    let root = &view.config.root;
+    view.domains()
+        .iter()
+        .map(|d| {
+            let code_layers = d
+                .layers
+                .iter()
+                .filter_map(|name| view.config.config.layers.get(name.as_str()))
+                .filter_map(|l| l.path.as_ref().map(|p| root.join(p.get_ref())))
+                .collect();
+            DomainConfig::from_settings(d, code_layers)
+        })
+        .collect()
+}
+
+/// A stage's Python environment inputs: requirements layers, then each domain's `requirements.txt`,
+/// then `extra_files` (e.g. `backend/requirements-dev.txt`), in `<root>/.lamina/dev/venv`.
+pub fn env_spec_for_stage(
+    view: &lamina_config::StageView<'_>,
+    extra_files: Vec<PathBuf>,
+) -> EnvSpec {
+    let root = view.config.root.clone();
+    let mut requirements: Vec<PathBuf> = view
+        .config
+        .config
+        .layers
+        .values()
+        .filter_map(|l| l.requirements.as_ref().map(|r| root.join(r.get_ref())))
+        .collect();
+    for d in view.domains() {
+        let r = d.path.join("requirements.txt");
+        if r.is_file() {
+            requirements.push(r);
+        }
+    }
+    requirements.extend(extra_files);
+    EnvSpec {
+        venv: root.join(".lamina/dev/venv"),
+        root,
+        python: view.config.config.project.python.as_str().to_owned(),
+        requirements,
+        extra: Vec::new(),
+        uv: None,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("cannot write the bootstrap to {path}: {source}")]
+    Bootstrap {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot start the Lambda Runtime API server: {0}")]
+    Server(std::io::Error),
+    #[error("domain `{0}` is configured twice")]
+    DuplicateDomain(String),
+}
+
+/// The worker pools of every domain and the Runtime API they poll. Cheap to clone.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+    _guard: Arc<DropGuard>,
+}
+
+struct DropGuard(Arc<Inner>);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.shutting_down.store(true, Ordering::SeqCst);
+        let workers: Vec<Arc<Worker>> = self
+            .0
+            .workers
+            .lock()
+            .expect("workers")
+            .values()
+            .cloned()
+            .collect();
+        for w in &workers {
+            w.expected_exit.store(true, Ordering::SeqCst);
+        }
+        worker::kill_groups(workers.iter().map(|w| w.pid));
+        for t in self.0.tasks.lock().expect("tasks").drain(..) {
+            t.abort();
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    config: RuntimeConfig,
+    domains: BTreeMap<String, Arc<Pool>>,
+    /// Live workers by their Runtime API token.
+    workers: Mutex<HashMap<String, Arc<Worker>>>,
+    addr: SocketAddr,
+    socket_path: Option<PathBuf>,
+    bootstrap: PathBuf,
+    shutting_down: AtomicBool,
+    next_worker: AtomicU32,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+pub(crate) struct Pool {
+    cfg: DomainConfig,
+    function_name: String,
+    cap: u32,
+    state: Mutex<PoolState>,
+}
+
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Arc<Worker>>,
+    /// Workers counted against the cap: initializing, idle and busy.
+    live: u32,
+    /// Bumped by reload: workers of an older generation are retired instead of reused.
+    generation: u64,
+}
+
+enum Acquired {
+    Worker(Arc<Worker>),
+    Throttled,
+    Failed,
+}
+
+impl Runtime {
+    /// Writes the bootstrap, starts the Runtime API server; workers start on demand.
+    pub async fn start(
+        config: RuntimeConfig,
+        domains: Vec<DomainConfig>,
+    ) -> Result<Self, RuntimeError> {
+        let bootstrap = config.state_dir.join("lamina_bootstrap.py");
+        std::fs::create_dir_all(&config.state_dir)
+            .and_then(|()| write_if_changed(&bootstrap, BOOTSTRAP_PY.as_bytes()))
+            .map_err(|source| RuntimeError::Bootstrap {
+                path: bootstrap.clone(),
+                source,
+            })?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(RuntimeError::Server)?;
+        let addr = listener.local_addr().map_err(RuntimeError::Server)?;
+        let (unix_listener, socket_path) = if config.transport == Transport::Unix {
+            let path = config.state_dir.join(format!(
+                "runtime-{}-{}.sock",
+                std::process::id(),
+                addr.port()
+            ));
+            let _ = std::fs::remove_file(&path);
+            let l = tokio::net::UnixListener::bind(&path).map_err(RuntimeError::Server)?;
+            (Some(l), Some(path))
+        } else {
+            (None, None)
+        };
+        let mut pools = BTreeMap::new();
+        for d in domains {
+            let cap = d.reserved_concurrency.unwrap_or(config.default_concurrency);
+            let function_name = format!("{}-{}", config.function_prefix, d.name);
+            let name = d.name.clone();
+            let pool = Pool {
+                cfg: d,
+                function_name,
+                cap,
+                state: Mutex::new(PoolState::default()),
+            };
+            if pools.insert(name.clone(), Arc::new(pool)).is_some() {
+                return Err(RuntimeError::DuplicateDomain(name));
+            }
+        }
+        let inner = Arc::new(Inner {
+            config,
+            domains: pools,
+            workers: Mutex::new(HashMap::new()),
+            addr,
+            socket_path,
+            bootstrap,
+            shutting_down: AtomicBool::new(false),
+            next_worker: AtomicU32::new(1),
+            tasks: Mutex::new(Vec::new()),
+        });
+        let mut tasks = vec![tokio::spawn(server::serve_http(inner.clone(), listener))];
+        if let Some(l) = unix_listener {
+            tasks.push(tokio::spawn(server::serve_unix(inner.clone(), l)));
+        }
+        inner.tasks.lock().expect("tasks").extend(tasks);
+        Ok(Self {
+            _guard: Arc::new(DropGuard(inner.clone())),
+            inner,
+        })
+    }
+
+    /// Runs `domain`'s handler with `event` (a JSON document) on a free worker, starting one if the
+    /// pool may grow.
+    pub async fn invoke(&self, domain: &str, event: Bytes) -> Invocation {
+        let inner = &self.inner;
+        let mut inv = Invocation {
+            outcome: Outcome::FunctionError,
+            cold: false,
+            init_ms: None,
+            duration_ms: 0,
+            request_id: String::new(),
+            worker: 0,
+            error: None,
+        };
+        let Some(pool) = inner.domains.get(domain) else {
+            inner.log(
+                domain,
+                0,
+                Stream::Runtime,
+                &format!("no domain `{domain}` in this runtime"),
+            );
+            return inv;
+        };
+        let w = match inner.acquire(pool) {
+            Acquired::Worker(w) => w,
+            Acquired::Throttled => {
+                inv.outcome = Outcome::Throttled;
+                return inv;
+            }
+            Acquired::Failed => return inv,
+        };
+        inv.worker = w.id;
+        inv.cold = w.invocations.fetch_add(1, Ordering::SeqCst) == 0;
+        inv.request_id = worker::request_id();
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let (delivered_tx, delivered_rx) = oneshot::channel();
+        let job = Job {
+            request_id: inv.request_id.clone(),
+            event,
+            timeout: pool.cfg.timeout,
+            delivered: delivered_tx,
+            reply: reply_tx,
+        };
+        let mut dead = w.dead.subscribe();
+        if w.jobs_tx.try_send(job).is_err() {
+            // Cannot happen: a worker gets a job only when idle. Treat it as broken.
+            inner.log(
+                domain,
+                w.id,
+                Stream::Runtime,
+                "internal error: the worker already had a job",
+            );
+            inner.retire(pool, &w, true);
+            return inv;
+        }
+        let wait_limit = if inv.cold {
+            inner.config.init_timeout
+        } else {
+            pool.cfg.timeout.max(Duration::from_secs(1))
+        };
+        let delivered: Instant = tokio::select! {
+            d = delivered_rx => match d {
+                Ok(t) => t,
+                Err(_) => return inner.died(pool, &w, inv),
+            },
+            _ = dead.wait_for(|d| *d) => return inner.died(pool, &w, inv),
+            () = tokio::time::sleep(wait_limit) => {
+                inner.log(domain, w.id, Stream::Runtime, &format!(
+                    "INIT timed out after {:.2} seconds: the worker was killed", wait_limit.as_secs_f64()));
+                inner.retire(pool, &w, true);
+                inv.outcome = Outcome::Timeout;
+                return inv;
+            }
+        };
+        if inv.cold {
+            inv.init_ms = w.init_duration.get().map(|d| d.as_millis() as u64);
+        }
+        let deadline = tokio::time::Instant::from_std(delivered + pool.cfg.timeout);
+        let reply = tokio::select! {
+            r = reply_rx => r.ok(),
+            _ = dead.wait_for(|d| *d) => None,
+            () = tokio::time::sleep_until(deadline) => {
+                inv.duration_ms = delivered.elapsed().as_millis() as u64;
+                inner.log(domain, w.id, Stream::Runtime, &format!(
+                    "{} Task timed out after {:.2} seconds", inv.request_id, pool.cfg.timeout.as_secs_f64()));
+                inner.retire(pool, &w, true);
+                inner.prewarm(pool);
+                inv.outcome = Outcome::Timeout;
+                return inv;
+            }
+        };
+        inv.duration_ms = delivered.elapsed().as_millis() as u64;
+        match reply {
+            Some(Reply::Response(body)) => inv.outcome = Outcome::Response(body),
+            Some(Reply::TooLarge(len)) => {
+                inner.log(domain, w.id, Stream::Runtime, &format!(
+                    "{} Response payload size ({len} bytes) exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).",
+                    inv.request_id));
+                inv.outcome = Outcome::ResponseTooLarge;
+            }
+            Some(Reply::Error { error_type, body }) => {
+                inv.outcome = Outcome::FunctionError;
+                inv.error = Some(FunctionError { error_type, body });
+            }
+            None => return inner.died(pool, &w, inv),
+        }
+        inner.release(pool, w);
+        inv
+    }
+
+    /// Recycles `domain`'s workers: idle ones now, busy ones when they finish. The next invocation is
+    /// a cold start on the new code (one worker is started right away if the domain had any).
+    pub fn reload(&self, domain: &str) {
+        if let Some(pool) = self.inner.domains.get(domain) {
+            self.inner.reload(pool);
+        }
+    }
+
+    /// [`Runtime::reload`] for every domain.
+    pub fn reload_all(&self) {
+        for pool in self.inner.domains.values() {
+            self.inner.reload(pool);
+        }
+    }
+
+    /// Kills every worker (process groups) and waits until they are reaped; stops the Runtime API.
+    pub async fn shutdown(&self) {
+        let inner = &self.inner;
+        inner.shutting_down.store(true, Ordering::SeqCst);
+        let workers: Vec<Arc<Worker>> = inner
+            .workers
+            .lock()
+            .expect("workers")
+            .values()
+            .cloned()
+            .collect();
+        for w in &workers {
+            w.expected_exit.store(true, Ordering::SeqCst);
+        }
+        worker::kill_groups(workers.iter().map(|w| w.pid));
+        for w in &workers {
+            let mut dead = w.dead.subscribe();
+            let _ = tokio::time::timeout(Duration::from_secs(5), dead.wait_for(|d| *d)).await;
+        }
+        for pool in inner.domains.values() {
+            pool.state.lock().expect("pool").idle.clear();
+        }
+        for t in inner.tasks.lock().expect("tasks").drain(..) {
+            t.abort();
+        }
+        if let Some(p) = &inner.socket_path {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
+    /// `127.0.0.1:PORT` of the Runtime API (each worker adds its own `/w/<token>` path).
+    pub fn runtime_api_addr(&self) -> SocketAddr {
+        self.inner.addr
+    }
+
+    /// Process ids of the live workers (each is also its process group id).
+    pub fn worker_pids(&self) -> Vec<u32> {
+        self.inner
+            .workers
+            .lock()
+            .expect("workers")
+            .values()
+            .map(|w| w.pid)
+            .collect()
+    }
+
+    /// Process ids of one domain's live workers.
+    pub fn domain_worker_pids(&self, domain: &str) -> Vec<u32> {
+        self.inner
+            .workers
+            .lock()
+            .expect("workers")
+            .values()
+            .filter(|w| w.domain == domain)
+            .map(|w| w.pid)
+            .collect()
+    }
+
+    /// The live workers of a domain (initializing, idle or busy).
+    pub fn live_workers(&self, domain: &str) -> u32 {
+        self.inner
+            .domains
+            .get(domain)
+            .map_or(0, |p| p.state.lock().expect("pool").live)
+    }
+
+    pub fn domain_configs(&self) -> impl Iterator<Item = &DomainConfig> {
+        self.inner.domains.values().map(|p| &p.cfg)
+    }
+
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.inner.config
+    }
+}
+
+impl Inner {
+    pub(crate) fn log(&self, domain: &str, worker: u32, stream: Stream, line: &str) {
+        (self.config.log_sink)(LogLine {
+            domain,
+            worker,
+            stream,
+            line,
+        });
+    }
+
+    fn acquire(self: &Arc<Self>, pool: &Arc<Pool>) -> Acquired {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return Acquired::Failed;
+        }
+        let mut st = pool.state.lock().expect("pool");
+        while let Some(w) = st.idle.pop() {
+            if !w.retired.load(Ordering::SeqCst) {
+                return Acquired::Worker(w);
+            }
+        }
+        if st.live >= pool.cap {
+            return Acquired::Throttled;
+        }
+        st.live += 1;
+        let generation = st.generation;
+        drop(st);
+        match worker::spawn(self, pool, generation) {
+            Ok(w) => Acquired::Worker(w),
+            Err(e) => {
+                pool.state.lock().expect("pool").live -= 1;
+                self.log(
+                    &pool.cfg.name,
+                    0,
+                    Stream::Runtime,
+                    &format!(
+                        "cannot start a worker ({}): {e}",
+                        self.config.python.display()
+                    ),
+                );
+                Acquired::Failed
+            }
+        }
+    }
+
+    /// Starts a worker ahead of demand (after a reload, timeout or crash) if the pool has room.
+    fn prewarm(self: &Arc<Self>, pool: &Arc<Pool>) {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut st = pool.state.lock().expect("pool");
+        if st.live >= pool.cap || !st.idle.is_empty() {
+            return;
+        }
+        st.live += 1;
+        let generation = st.generation;
+        drop(st);
+        match worker::spawn(self, pool, generation) {
+            Ok(w) => {
+                let mut st = pool.state.lock().expect("pool");
+                if st.generation == generation && !w.retired.load(Ordering::SeqCst) {
+                    st.idle.push(w);
+                } else {
+                    drop(st);
+                    self.retire(pool, &w, true);
+                }
+            }
+            Err(_) => pool.state.lock().expect("pool").live -= 1,
+        }
+    }
+
+    fn release(self: &Arc<Self>, pool: &Arc<Pool>, w: Arc<Worker>) {
+        let mut st = pool.state.lock().expect("pool");
+        if w.retired.load(Ordering::SeqCst) {
+            return;
+        }
+        if w.generation != st.generation || self.shutting_down.load(Ordering::SeqCst) {
+            drop(st);
+            self.retire(pool, &w, true);
+            return;
+        }
+        st.idle.push(w);
+    }
+
+    /// Takes a worker out of its pool (once); with `kill`, kills its process group.
+    pub(crate) fn retire(&self, pool: &Pool, w: &Arc<Worker>, kill: bool) {
+        if !w.retired.swap(true, Ordering::SeqCst) {
+            let mut st = pool.state.lock().expect("pool");
+            st.live -= 1;
+            st.idle.retain(|x| !Arc::ptr_eq(x, w));
+        }
+        if kill && !w.exited.load(Ordering::SeqCst) {
+            w.expected_exit.store(true, Ordering::SeqCst);
+            worker::kill_groups([w.pid]);
+        }
+    }
+
+    /// The worker died (crash, `sys.exit`, memory, init error) while it had our invocation.
+    fn died(
+        self: &Arc<Self>,
+        pool: &Arc<Pool>,
+        w: &Arc<Worker>,
+        mut inv: Invocation,
+    ) -> Invocation {
+        self.retire(pool, w, true);
+        let error = w.last_error.lock().expect("error").take();
+        inv.error = Some(error.unwrap_or_else(|| {
+            FunctionError {
+                error_type: if w.oom.load(Ordering::SeqCst) {
+                    "Runtime.OutOfMemory"
+                } else {
+                    "Runtime.ExitError"
+                }
+                .into(),
+                body: Bytes::new(),
+            }
+        }));
+        if w.init_duration.get().is_some() {
+            // It had initialized: replace it. (A worker that dies in init is not restarted eagerly, so
+            // a broken import does not loop; the next request tries again.)
+            self.prewarm(pool);
+        }
+        inv.outcome = Outcome::FunctionError;
+        inv
+    }
+
+    fn reload(self: &Arc<Self>, pool: &Arc<Pool>) {
+        let (idle, had_workers) = {
+            let mut st = pool.state.lock().expect("pool");
+            st.generation += 1;
+            (std::mem::take(&mut st.idle), st.live > 0)
+        };
+        for w in &idle {
+            self.retire(pool, w, true);
+        }
+        if had_workers {
+            self.prewarm(pool);
+        }
+    }
+}
+
+fn write_if_changed(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}

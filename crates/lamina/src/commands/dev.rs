@@ -1,0 +1,167 @@
+//! `lamina dev`: the local stack, with one coloured, prefixed stream of everything it prints.
+
+use std::sync::Arc;
+
+use anstyle::{AnsiColor, Style};
+use lamina_config::LoadedConfig;
+use lamina_dev::{Access, DevOptions, DevOutput, LogRecord};
+
+use crate::cli::DevArgs;
+use crate::error::CliError;
+use crate::printer::{self, Printer, Verbosity};
+
+pub(crate) fn run(config: LoadedConfig, args: &DevArgs, printer: Printer) -> Result<(), CliError> {
+    let options = DevOptions {
+        stage: args.stage.clone(),
+        port: args.port,
+        auth_port: args.auth_port,
+        frontend: !args.no_frontend,
+        frontend_port: args.frontend_port,
+        default_concurrency: args.concurrency.max(1),
+    };
+    let domains: Vec<String> = config
+        .config
+        .domains
+        .keys()
+        .map(|k| k.get_ref().clone())
+        .collect();
+    let output = Arc::new(Terminal { printer, domains });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?;
+    runtime
+        .block_on(lamina_dev::run(
+            config,
+            options,
+            output,
+            |_| {},
+            stop_signal(),
+        ))
+        .map_err(|e| {
+            let hint = e.hint();
+            match e {
+                lamina_dev::DevError::Stage(d) => CliError::from(d),
+                other => CliError::user(other.to_string()).maybe_hint(hint),
+            }
+        })
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM.
+async fn stop_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = async {
+            match term.as_mut() {
+                Some(t) => { t.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+}
+
+/// Colours that read on dark and light terminals, one per domain in config order.
+const PALETTE: [AnsiColor; 6] = [
+    AnsiColor::Cyan,
+    AnsiColor::Magenta,
+    AnsiColor::Blue,
+    AnsiColor::Yellow,
+    AnsiColor::Green,
+    AnsiColor::BrightBlue,
+];
+
+struct Terminal {
+    printer: Printer,
+    domains: Vec<String>,
+}
+
+impl Terminal {
+    fn style(&self, source: &str) -> Style {
+        match self.domains.iter().position(|d| d == source) {
+            Some(i) => PALETTE[i % PALETTE.len()].on_default(),
+            None => Style::new().dimmed(),
+        }
+    }
+
+    fn emit(&self, source: &str, text: &str) {
+        let style = self.style(source);
+        self.printer
+            .stream_line(&format!("{style}{source:>8} │{style:#} {text}"));
+    }
+}
+
+impl DevOutput for Terminal {
+    fn info(&self, message: &str) {
+        if self.printer.verbosity >= Verbosity::Normal {
+            for line in message.lines() {
+                self.printer.stream_line(&format!(
+                    "{}  lamina │{:#} {line}",
+                    printer::BOLD,
+                    printer::BOLD
+                ));
+            }
+        }
+    }
+
+    fn warn(&self, message: &str) {
+        self.printer.stream_line(&format!(
+            "{}  lamina │ warning:{:#} {message}",
+            printer::WARNING,
+            printer::WARNING
+        ));
+    }
+
+    fn line(&self, source: &str, record: &LogRecord) {
+        let text = match record.level.as_deref() {
+            Some(level @ ("ERROR" | "CRITICAL")) => format!(
+                "{}{level:<5}{:#} {}",
+                printer::ERROR,
+                printer::ERROR,
+                record.text
+            ),
+            Some("WARNING") => format!(
+                "{}WARN {:#} {}",
+                printer::WARNING,
+                printer::WARNING,
+                record.text
+            ),
+            Some("DEBUG") if self.printer.verbosity < Verbosity::Normal => return,
+            Some(level) => format!("{level:<5} {}", record.text),
+            None if record.runtime => {
+                format!("{}{}{:#}", printer::WARNING, record.text, printer::WARNING)
+            }
+            None => record.text.clone(),
+        };
+        self.emit(source, &text);
+    }
+
+    fn access(&self, a: &Access) {
+        let status = if a.status >= 500 {
+            printer::ERROR
+        } else if a.status >= 400 {
+            printer::WARNING
+        } else {
+            printer::GOOD
+        };
+        let start = match (a.cold, a.init_ms) {
+            (Some(true), Some(ms)) => format!(" cold (init {ms} ms)"),
+            (Some(true), None) => " cold".to_owned(),
+            (Some(false), _) => " warm".to_owned(),
+            (None, _) => String::new(),
+        };
+        let error = a
+            .error
+            .as_deref()
+            .map(|e| format!("  [{e}]"))
+            .unwrap_or_default();
+        let text = format!(
+            "{} {} {status}{}{status:#} {:.1} ms{start}{error}",
+            a.method,
+            a.path,
+            a.status,
+            a.latency.as_secs_f64() * 1000.0
+        );
+        self.emit(a.domain.as_deref().unwrap_or("gateway"), &text);
+    }
+}
