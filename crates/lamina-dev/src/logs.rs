@@ -68,6 +68,24 @@ pub fn render_log_line(line: &str) -> (Option<String>, String) {
     let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) else {
         return (None, line.to_owned());
     };
+    // Powertools' embedded metrics (EMF): show the values, not CloudWatch's envelope.
+    if let Some(aws) = map.get("_aws").and_then(|a| a.get("CloudWatchMetrics")) {
+        let values: Vec<String> = aws
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("Metrics").and_then(Value::as_array))
+            .flatten()
+            .filter_map(|m| m.get("Name").and_then(Value::as_str))
+            .map(|n| {
+                format!(
+                    "{n}={}",
+                    map.get(n).map(Value::to_string).unwrap_or_default()
+                )
+            })
+            .collect();
+        return (Some("METRIC".into()), values.join("  "));
+    }
     let (Some(level), Some(message)) =
         (map.get("level").and_then(Value::as_str), map.get("message"))
     else {
@@ -100,6 +118,15 @@ mod tests {
         let (level, text) = render_log_line(line);
         assert_eq!(level.as_deref(), Some("INFO"));
         assert_eq!(text, "ride requested  correlation_id=abc  ride_id=7");
+    }
+
+    #[test]
+    fn embedded_metrics_show_their_values() {
+        let line = r#"{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"rides","Dimensions":[["service"]],"Metrics":[{"Name":"ColdStart","Unit":"Count"}]}]},"service":"ride","ColdStart":[1.0]}"#;
+        assert_eq!(
+            render_log_line(line),
+            (Some("METRIC".to_owned()), "ColdStart=[1.0]".to_owned())
+        );
     }
 
     #[test]

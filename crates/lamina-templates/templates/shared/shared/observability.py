@@ -4,6 +4,7 @@ Service name, metrics namespace and log level come from `POWERTOOLS_SERVICE_NAME
 `POWERTOOLS_METRICS_NAMESPACE` and `POWERTOOLS_LOG_LEVEL`, which `lamina` sets per function.
 """
 
+import warnings
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -12,6 +13,10 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 # Standard-library loggers whose records should come out as Powertools JSON, with the
 # correlation id: our packages, and Mangum, which logs unhandled application errors.
 STRUCTURED_LOGGERS = frozenset({"app", "shared", "mangum"})
+
+# Powertools warns on every invocation that records no metric of its own; with the cold-start
+# metric on, that is every warm invocation, and the warning would drown the real logs.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 @dataclass(frozen=True)
