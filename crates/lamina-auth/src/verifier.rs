@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http::{Request, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Empty, Limited};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -139,7 +140,7 @@ struct KeyCache {
 
 enum KeySource {
     Static,
-    Remote(Box<Client<HttpConnector, Empty<Bytes>>>),
+    Remote(Box<Client<HttpsConnector<HttpConnector>, Empty<Bytes>>>),
 }
 
 /// The JWT authorizer of one HTTP API authorizer: an issuer, its audiences and the issuer's keys.
@@ -163,12 +164,18 @@ impl std::fmt::Debug for JwtVerifier {
 
 impl JwtVerifier {
     /// A verifier that finds the keys through `<issuer>/.well-known/openid-configuration` and its
-    /// `jwks_uri` (plain `http` only: the issuer is the local Cognito on loopback). The keys are
+    /// `jwks_uri`: HTTPS for a real Cognito pool, plain HTTP only for a loopback issuer (the local
+    /// Cognito). The keys are
     /// fetched on the first request, kept, and fetched again when a token names an unknown `kid`,
     /// at most once a [`REFETCH_INTERVAL`]. `leeway` is the clock skew allowed on `exp`, `nbf`
     /// and `iat`; AWS documents none, so pass `Duration::ZERO` to behave like it.
     pub fn new(issuer: String, audiences: Vec<String>, leeway: Duration) -> Self {
-        let client = Client::builder(TokioExecutor::new()).build_http();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let client = Client::builder(TokioExecutor::new()).build(https);
         Self {
             issuer,
             audiences,
@@ -455,7 +462,7 @@ fn usable_keys(jwks: &Jwks) -> HashMap<String, VerifyKey> {
 }
 
 async fn fetch_jwks(
-    client: &Client<HttpConnector, Empty<Bytes>>,
+    client: &Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
     issuer: &str,
 ) -> Result<Jwks, String> {
     let discovery_url = format!(
@@ -472,14 +479,25 @@ async fn fetch_jwks(
     serde_json::from_slice(&body).map_err(|e| format!("`{jwks_uri}` is not a JWKS: {e}"))
 }
 
-async fn get(client: &Client<HttpConnector, Empty<Bytes>>, url: &str) -> Result<Bytes, String> {
+async fn get(
+    client: &Client<HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    url: &str,
+) -> Result<Bytes, String> {
     let uri: Uri = url
         .parse()
         .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(format!(
-            "`{url}` is not plain http; only a local issuer can be fetched"
-        ));
+    let loopback = matches!(
+        uri.host(),
+        Some("127.0.0.1" | "localhost" | "[::1]" | "::1")
+    );
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") if loopback => {}
+        _ => {
+            return Err(format!(
+                "`{url}` must be https (plain http is only for a loopback issuer)"
+            ));
+        }
     }
     let request = Request::get(uri)
         .body(Empty::new())

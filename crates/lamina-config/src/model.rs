@@ -305,8 +305,12 @@ pub struct Auth {
     /// Users of the local Cognito of `lamina dev`. They are never deployed.
     #[serde(default)]
     pub test_users: Vec<TestUser>,
-    /// Issuer of a real Cognito user pool to use in `lamina dev` instead of the local one.
+    /// Issuer of a real Cognito user pool to use in `lamina dev` instead of the local one,
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
     pub dev_issuer: Option<String>,
+    /// App client ids whose tokens the local gateway accepts when `dev_issuer` is set.
+    #[serde(default)]
+    pub dev_audiences: Vec<String>,
 }
 
 fn default_token_minutes() -> u32 {

@@ -548,6 +548,22 @@ fn check_auth(c: &mut Checker<'_>) {
             }
         }
     }
+    if let Some(issuer) = &auth.dev_issuer {
+        if !issuer.starts_with("https://") {
+            c.out.push(
+                Diagnostic::error(format!("`auth.dev_issuer` `{issuer}` is not an https URL"))
+                    .in_file(&c.loaded.source)
+                    .hint("a Cognito issuer is `https://cognito-idp.<region>.amazonaws.com/<pool id>`"),
+            );
+        }
+        if auth.dev_audiences.is_empty() {
+            c.out.push(
+                Diagnostic::error("`auth.dev_issuer` is set but `auth.dev_audiences` is empty")
+                    .in_file(&c.loaded.source)
+                    .hint("list the app client ids whose tokens the local gateway accepts"),
+            );
+        }
+    }
     let groups: BTreeSet<&str> = auth.groups.iter().map(String::as_str).collect();
     let mut users = BTreeSet::new();
     for user in &auth.test_users {

@@ -264,3 +264,11 @@ fn long_timeout_is_a_warning() {
     let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
     insta::assert_snapshot!(loaded.warnings[0].to_string());
 }
+
+error_snapshot!(
+    dev_issuer_needs_https_and_audiences,
+    BASE.replace(
+        "[auth]\n",
+        "[auth]\ndev_issuer = \"http://cognito.example.com/pool\"\n"
+    )
+);

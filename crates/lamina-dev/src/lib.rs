@@ -145,9 +145,11 @@ pub async fn run(
     // The listeners first: a port in use is the most likely failure, and it should come before
     // any slow step.
     let api_listener = listen(options.port).await?;
-    let auth_listener = listen(options.auth_port).await?;
+    let auth_listener = match &config.config.auth.dev_issuer {
+        Some(_) => None,
+        None => Some(listen(options.auth_port).await?),
+    };
     let api_addr = api_listener.local_addr()?;
-    let auth_port = auth_listener.local_addr()?.port();
 
     output.info("preparing the Python environment (.lamina/dev/venv)");
     let env_spec = lamina_runtime::env_spec_for_stage(&view, Vec::new());
@@ -158,31 +160,47 @@ pub async fn run(
         "Python environment is current"
     });
 
-    // Local Cognito: keys persist under .lamina/auth, so tokens survive a restart.
-    let settings = lamina_auth::CognitoSettings::from_config(&config, view.name, auth_port);
-    let pool = tokio::task::spawn_blocking(move || lamina_auth::LocalPool::open(settings))
-        .await
-        .map_err(|e| DevError::Frontend(e.to_string()))??;
-    let issuer = pool.issuer().to_owned();
-    let audiences = vec![pool.client_id().to_owned(), pool.m2m_client_id().to_owned()];
-    let client_id = pool.client_id().to_owned();
-    let users: Vec<(String, String)> = config
-        .config
-        .auth
-        .test_users
-        .iter()
-        .map(|u| (u.username.get_ref().clone(), u.password.clone()))
-        .collect();
-
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let auth_task = tokio::spawn(lamina_auth::serve_pool(
-        pool,
-        auth_listener,
-        stopped(stop_rx.clone()),
-    ));
+
+    // Tokens come from the local Cognito, or from a real user pool when `auth.dev_issuer` says so;
+    // the gateway verifies them the same way (discovery document, then JWKS) in both cases.
+    let auth = &config.config.auth;
+    let (issuer, audiences, client_id, auth_task) = match auth_listener {
+        None => {
+            let issuer = auth.dev_issuer.clone().unwrap_or_default();
+            let audiences = auth.dev_audiences.clone();
+            let client_id = audiences.first().cloned().unwrap_or_default();
+            (issuer, audiences, client_id, None)
+        }
+        Some(listener) => {
+            // Keys persist under .lamina/auth, so tokens survive a restart.
+            let port = listener.local_addr()?.port();
+            let settings = lamina_auth::CognitoSettings::from_config(&config, view.name, port);
+            let pool = tokio::task::spawn_blocking(move || lamina_auth::LocalPool::open(settings))
+                .await
+                .map_err(|e| DevError::Io(std::io::Error::other(e)))??;
+            let issuer = pool.issuer().to_owned();
+            let audiences = vec![pool.client_id().to_owned(), pool.m2m_client_id().to_owned()];
+            let client_id = pool.client_id().to_owned();
+            let task = tokio::spawn(lamina_auth::serve_pool(
+                pool,
+                listener,
+                stopped(stop_rx.clone()),
+            ));
+            (issuer, audiences, client_id, Some(task))
+        }
+    };
+    let users: Vec<(String, String)> = if auth.dev_issuer.is_some() {
+        Vec::new()
+    } else {
+        auth.test_users
+            .iter()
+            .map(|u| (u.username.get_ref().clone(), u.password.clone()))
+            .collect()
+    };
 
     // Workers: each domain with the issuer its shared code verifies tokens against.
     let mut domains = lamina_runtime::domains_for_stage(&view);
@@ -315,7 +333,9 @@ pub async fn run(
     }
     runtime.shutdown().await;
     let _ = gateway_task.await;
-    let _ = auth_task.await;
+    if let Some(task) = auth_task {
+        let _ = task.await;
+    }
     Ok(())
 }
 
