@@ -17,6 +17,15 @@ export LAMINA_UV="$(command -v uv)"
 # uv's own cache survives between runs; the mirror sends no cache headers, so pip would not.
 export UV_CACHE_DIR="${UV_CACHE_DIR:-$HOME/.cache/uv}"
 
+# checkov in its own venv: its pins clash with other tools'. It scans the generated Terraform.
+CHECKOV_VERSION=3.3.30
+if [ ! -x "$TOOLS/checkov/bin/checkov" ] || ! "$TOOLS/checkov/bin/checkov" --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
+  echo "==> installing checkov $CHECKOV_VERSION into .tools/checkov" >&2
+  uv venv -q --allow-existing --python python3 "$TOOLS/checkov"
+  uv pip install -q --python "$TOOLS/checkov/bin/python" "checkov==$CHECKOV_VERSION"
+fi
+export LAMINA_CHECKOV="$TOOLS/checkov/bin/checkov"
+
 for tool in cargo python3 node npm terraform; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: \`$tool\` is not installed" >&2; exit 1; }
 done
