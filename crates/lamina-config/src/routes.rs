@@ -111,13 +111,18 @@ impl LoadedConfig {
             }
             for key in &domain.public {
                 if let Some((method, path)) = parse_route_key(key.get_ref()) {
-                    routes.push(Route {
+                    let route = Route {
                         method: method.into(),
                         path: path.into(),
                         domain: name.clone(),
                         auth: RouteAuth::None,
                         scopes: Vec::new(),
-                    });
+                    };
+                    // A public route that repeats a domain's catch-all replaces it: two routes
+                    // with one key would be refused by API Gateway, and the gateway would keep
+                    // the first (the JWT one), silently ignoring `public`.
+                    routes.retain(|r| r.key() != route.key());
+                    routes.push(route);
                 }
             }
             for (key, scopes) in &domain.scopes {

@@ -272,3 +272,20 @@ error_snapshot!(
         "[auth]\ndev_issuer = \"http://cognito.example.com/pool\"\n"
     )
 );
+
+#[test]
+fn a_public_catch_all_replaces_the_protected_one() {
+    let dir = project();
+    let text = edit(
+        "public = [\"GET /user/health\"]",
+        "public = [\"GET /user/health\", \"ANY /user/{proxy+}\"]",
+    );
+    let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
+    let routes = loaded.routes();
+    let catch_all: Vec<_> = routes
+        .iter()
+        .filter(|r| r.key() == "ANY /user/{proxy+}")
+        .collect();
+    assert_eq!(catch_all.len(), 1, "{routes:?}");
+    assert_eq!(catch_all[0].auth, lamina_config::RouteAuth::None);
+}
