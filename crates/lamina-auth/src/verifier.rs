@@ -380,6 +380,19 @@ impl JwtVerifier {
         Ok(())
     }
 
+    /// Loads the issuer's keys now rather than on the first request, so that a slow first fetch
+    /// (a busy machine, an issuer still starting) cannot turn the first requests into 401s.
+    /// Returns how many usable keys the JWKS has.
+    pub async fn prefetch(&self) -> Result<usize, String> {
+        let mut cache = self.cache.lock().await;
+        if let KeySource::Remote(client) = &self.source {
+            let jwks = fetch_jwks(client, &self.issuer).await?;
+            cache.keys = usable_keys(&jwks);
+            cache.loaded = true;
+        }
+        Ok(cache.keys.len())
+    }
+
     /// The key for `kid`: from the cache, or after a (rate-limited) fetch of the JWKS.
     async fn key(&self, kid: &str) -> Option<VerifyKey> {
         // Held across the fetch on purpose: concurrent requests wait for one fetch, not many.

@@ -615,3 +615,27 @@ async fn an_oversized_jwks_is_refused() {
         401
     );
 }
+
+#[tokio::test]
+async fn prefetch_loads_the_keys_before_the_first_token() {
+    let (fake, issuer) = fake_issuer(jwks_of(&[("kid-0", 0), ("kid-1", 1)])).await;
+    let verifier = JwtVerifier::new(issuer.clone(), vec![CLIENT.into()], Duration::ZERO);
+    assert_eq!(verifier.prefetch().await, Ok(2));
+    assert_eq!(fake.jwks_hits.load(Ordering::SeqCst), 1);
+    verifier
+        .authorize(Some(&signed_for(&issuer, "kid-1", 1)), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.jwks_hits.load(Ordering::SeqCst),
+        1,
+        "the token used the prefetched keys"
+    );
+
+    let unreachable = JwtVerifier::new(
+        "http://127.0.0.1:9/pool".into(),
+        vec![CLIENT.into()],
+        Duration::ZERO,
+    );
+    assert!(unreachable.prefetch().await.is_err());
+}

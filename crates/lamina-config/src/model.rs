@@ -277,7 +277,7 @@ pub struct Layer {
     pub path: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Auth {
     /// Cognito groups; they reach the app as the `cognito:groups` claim.
@@ -311,6 +311,24 @@ pub struct Auth {
     /// App client ids whose tokens the local gateway accepts when `dev_issuer` is set.
     #[serde(default)]
     pub dev_audiences: Vec<String>,
+}
+
+/// A file without `[auth]` gets the same values as an empty `[auth]` table.
+impl Default for Auth {
+    fn default() -> Self {
+        Self {
+            groups: Vec::new(),
+            scopes: BTreeMap::new(),
+            access_token_minutes: default_token_minutes(),
+            id_token_minutes: default_token_minutes(),
+            refresh_token_days: default_refresh_days(),
+            refresh_token_rotation: default_true(),
+            urls: BTreeMap::new(),
+            test_users: Vec::new(),
+            dev_issuer: None,
+            dev_audiences: Vec::new(),
+        }
+    }
 }
 
 fn default_token_minutes() -> u32 {

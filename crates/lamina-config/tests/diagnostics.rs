@@ -289,3 +289,15 @@ fn a_public_catch_all_replaces_the_protected_one() {
     assert_eq!(catch_all.len(), 1, "{routes:?}");
     assert_eq!(catch_all[0].auth, lamina_config::RouteAuth::None);
 }
+
+#[test]
+fn a_file_without_auth_gets_the_defaults() {
+    let dir = project();
+    // Without `[auth.scopes]`, the scoped route names its scope in full.
+    let text = BASE[..BASE.find("[auth]").unwrap()].replace("[\"write\"]", "[\"rides/write\"]");
+    let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
+    assert_eq!(loaded.config.auth.access_token_minutes, 60);
+    assert_eq!(loaded.config.auth.id_token_minutes, 60);
+    assert_eq!(loaded.config.auth.refresh_token_days, 30);
+    assert!(loaded.config.auth.refresh_token_rotation);
+}

@@ -219,6 +219,11 @@ pub async fn run(
     runtime_config.python_version = config.config.project.python.as_str().to_owned();
     runtime_config.site_packages = vec![env.site_packages.clone()];
     runtime_config.default_concurrency = options.default_concurrency;
+    // Lambda gives init 10 s, then retries a timed-out init inside the first invocation
+    // ("suppressed init"), bounded by the function's timeout: so a cold start fails only after
+    // both. A busy laptop needs that slack more than Lambda does.
+    let longest = domains.iter().map(|d| d.timeout).max().unwrap_or_default();
+    runtime_config.init_timeout = Duration::from_secs(10) + longest;
     if let Some(account) = &view.stage.account_id {
         runtime_config.account_id = account.get_ref().clone();
     }
@@ -257,11 +262,9 @@ pub async fn run(
         });
     }));
     let invoker = Arc::new(adapters::RuntimeInvoker::new(runtime.clone(), reports));
-    let authorizer = Arc::new(adapters::VerifierAuthorizer(lamina_auth::JwtVerifier::new(
-        issuer.clone(),
-        audiences,
-        Duration::ZERO,
-    )));
+    let verifier = lamina_auth::JwtVerifier::new(issuer.clone(), audiences, Duration::ZERO);
+    prefetch_keys(&verifier, output.as_ref()).await;
+    let authorizer = Arc::new(adapters::VerifierAuthorizer(verifier));
     let gateway_task = tokio::spawn(lamina_gateway::serve(
         gateway,
         invoker,
@@ -337,6 +340,22 @@ pub async fn run(
         let _ = task.await;
     }
     Ok(())
+}
+
+/// The issuer's keys, before the first request: a few tries, since the local Cognito was only
+/// just spawned. Failing here is not fatal: the verifier fetches again on the next token.
+async fn prefetch_keys(verifier: &lamina_auth::JwtVerifier, output: &dyn DevOutput) {
+    let mut last = String::new();
+    for attempt in 0..5 {
+        match verifier.prefetch().await {
+            Ok(_) => return,
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+    }
+    output.warn(&format!(
+        "cannot fetch the issuer's keys yet ({last}); tokens are refused until it answers"
+    ));
 }
 
 fn banner(endpoints: &Endpoints, users: &[(String, String)], config: &LoadedConfig) -> String {

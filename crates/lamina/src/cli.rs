@@ -55,7 +55,9 @@ pub enum Command {
     /// Print the API routes (method, path, domain, auth, scopes) that lamina.toml defines.
     Routes(RoutesArgs),
     /// Build Lambda zips and layers: reproducible, cached, without Docker.
-    Build(StageArgs),
+    Build(BuildArgs),
+    /// Write the hash-pinned lock of every dependency layer (and domain) for the Lambda platform.
+    Lock(LockArgs),
     /// Run the whole stack locally: API Gateway, Lambda workers, Cognito and the frontend.
     Dev(DevArgs),
     /// Show what `deploy` would change in a stage.
@@ -128,6 +130,70 @@ pub struct RoutesArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `lamina build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Stage whose manifest to write (`.lamina/build/STAGE/manifest.json`).
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Fail when a lock is missing or out of date instead of re-locking (for CI).
+    #[arg(long, env = "LAMINA_LOCKED")]
+    pub locked: bool,
+    /// Turn a slimming rule off: pycache, tests, docs, stubs, c-sources, scripts, aws-sdk.
+    /// Repeat, or separate with commas.
+    #[arg(long, value_name = "RULE", value_delimiter = ',', value_parser = SLIM_RULES)]
+    pub keep: Vec<String>,
+    /// Do not precompile `.pyc` (by default they are, when a Python of the project's version is
+    /// on PATH).
+    #[arg(long)]
+    pub no_compile: bool,
+    /// Install dependency layers with pip inside the public Lambda build image
+    /// (`public.ecr.aws/sam/build-pythonX.Y`), for packages without wheels. Needs Docker.
+    #[arg(long)]
+    pub docker: bool,
+    /// Allow zips over Lambda's 50 MB direct-upload limit; the manifest marks them `upload: "s3"`.
+    #[arg(long)]
+    pub s3_upload: bool,
+    /// After building, import each function as Lambda would and report its cold start; fails
+    /// when a domain's `init_budget_ms` is exceeded.
+    #[arg(long)]
+    pub profile: bool,
+    /// Fresh processes per function for `--profile`; the median is reported.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub profile_runs: usize,
+    /// Python interpreter for `--profile` (and `.pyc`); `python3.X` on PATH by default.
+    #[arg(long, env = "LAMINA_PYTHON", value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Print the manifest as JSON on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The slimming rules `--keep` accepts.
+pub const SLIM_RULES: [&str; 7] = [
+    "pycache",
+    "tests",
+    "docs",
+    "stubs",
+    "c-sources",
+    "scripts",
+    "aws-sdk",
+];
+
+/// Arguments of `lamina lock`.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Re-lock even the locks that are current (pins are kept where they still fit).
+    #[arg(long)]
+    pub force: bool,
+    /// Only check: fail when a lock is missing or out of date, write nothing (for CI).
+    #[arg(long)]
+    pub check: bool,
+    /// Lock for the Lambda build image (`--docker` builds): allow packages without wheels.
+    #[arg(long)]
+    pub docker: bool,
 }
 
 /// Arguments of `lamina dev`.

@@ -42,6 +42,7 @@ pub fn main() -> ExitCode {
         Verbosity::Normal
     };
     let printer = Printer { verbosity };
+    init_tracing(cli.global.quiet, cli.global.verbose);
     match commands::run(cli, printer) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -49,4 +50,21 @@ pub fn main() -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
+}
+
+/// Libraries report through `tracing`: warnings by default, more with `-v`, errors only with `-q`.
+fn init_tracing(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => tracing_subscriber::filter::LevelFilter::ERROR,
+        (false, 0) => tracing_subscriber::filter::LevelFilter::WARN,
+        (false, 1) => tracing_subscriber::filter::LevelFilter::INFO,
+        (false, _) => tracing_subscriber::filter::LevelFilter::DEBUG,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(anstream::ColorChoice::global() != anstream::ColorChoice::Never)
+        .without_time()
+        .with_target(false)
+        .try_init();
 }

@@ -323,6 +323,19 @@ async fn gateway_survives_faults_under_load() {
         samples.iter().step_by(4).map(|(t, r, p)| (t.as_secs(), r.unwrap_or(0), *p)).collect::<Vec<_>>(),
         dev.tail(30)
     ));
+    // What the user domain said about any request that was not a 200 or a 429: a wrong answer
+    // there is worth its reason in the report.
+    let user_lines: Vec<String> = dev
+        .log()
+        .lines()
+        .filter(|l| l.contains("user │") && !l.contains(" 200 ") && !l.contains(" 429 "))
+        .take(40)
+        .map(str::to_owned)
+        .collect();
+    let report = format!(
+        "{report}\nuser lines other than 200/429:\n{}",
+        user_lines.join("\n")
+    );
     // The measurements, on success too (CI logs keep them).
     #[allow(clippy::print_stderr)]
     {

@@ -1,6 +1,7 @@
 //! One module per command; each takes resolved arguments and the printer.
 
 mod add;
+mod build;
 mod dev;
 mod new;
 mod routes;
@@ -28,7 +29,8 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
             clap_complete::generate(args.shell, &mut Cli::command(), "lamina", &mut stdout);
             Ok(())
         }
-        Command::Build(_) => not_yet("build", 3),
+        Command::Build(args) => build::run(&load(config, printer)?, &args, printer),
+        Command::Lock(args) => build::lock(&load(config, printer)?, &args, printer),
         Command::Dev(args) => dev::run(load(config, printer)?, &args, printer),
         Command::Plan(_) => not_yet("plan", 0),
         Command::Deploy(_) => not_yet("deploy", 0),

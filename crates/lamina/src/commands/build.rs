@@ -1,0 +1,358 @@
+//! `lamina build` and `lamina lock`, and their progress display: a spinner per artifact on a
+//! terminal, plain lines otherwise.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lamina_build::{
+    ArtifactReport, BuildError, BuildOptions, LockState, Reporter, Rule, SlimOptions, Status,
+};
+use lamina_config::LoadedConfig;
+
+use crate::cli::{BuildArgs, LockArgs};
+use crate::error::CliError;
+use crate::printer::{Printer, Verbosity};
+
+impl From<BuildError> for CliError {
+    fn from(err: BuildError) -> Self {
+        let hint = err.hint();
+        let internal = !err.is_user_error();
+        let message = match &err {
+            BuildError::Limits(lines) => format!(
+                "the build is over Lambda's limits:\n{}",
+                lines
+                    .lines()
+                    .map(|l| format!("  - {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            other => other.to_string(),
+        };
+        let e = if internal {
+            Self::internal(message)
+        } else {
+            Self::user(message)
+        };
+        e.maybe_hint(hint)
+    }
+}
+
+fn options(args: &BuildArgs) -> BuildOptions {
+    let mut slim = SlimOptions::default();
+    for keep in &args.keep {
+        if let Some(rule) = Rule::parse(keep) {
+            slim.rules.remove(&rule);
+        }
+    }
+    slim.compile = !args.no_compile;
+    BuildOptions {
+        stage: args.stage.clone(),
+        locked: args.locked,
+        slim,
+        docker: args.docker,
+        s3_upload: args.s3_upload,
+        python: args.python.clone(),
+        ..BuildOptions::default()
+    }
+}
+
+pub(crate) fn run(
+    config: &LoadedConfig,
+    args: &BuildArgs,
+    printer: Printer,
+) -> Result<(), CliError> {
+    config.stage(&args.stage)?;
+    let options = options(args);
+    let reporter = ProgressReporter::new(printer);
+    let started = std::time::Instant::now();
+    let result = lamina_build::build(config, &options, &reporter);
+    reporter.clear();
+    let outcome = result?;
+    if let Err(why) = &outcome.pyc {
+        printer.diagnostic(&format!("warning: no `.pyc` precompiled: {why}"));
+    }
+    if args.json {
+        printer.data(outcome.manifest.to_json().trim_end());
+    } else {
+        print_table(&outcome.artifacts, printer);
+    }
+    let shown = outcome
+        .manifest_path
+        .strip_prefix(&config.root)
+        .unwrap_or(&outcome.manifest_path);
+    if outcome.noop {
+        printer.status(
+            "Fresh",
+            &format!(
+                "nothing changed, only hashed ({} artifacts, {:.0} ms); manifest {}",
+                outcome.artifacts.len(),
+                started.elapsed().as_secs_f64() * 1000.0,
+                shown.display()
+            ),
+        );
+    } else {
+        let built = outcome
+            .artifacts
+            .iter()
+            .filter(|a| a.status == Status::Built)
+            .count();
+        printer.status(
+            "Finished",
+            &format!(
+                "{built} built, {} cached in {:.2} s; manifest {}",
+                outcome.artifacts.len() - built,
+                started.elapsed().as_secs_f64(),
+                shown.display()
+            ),
+        );
+    }
+    if args.profile {
+        profile(config, &options, args, printer)?;
+    }
+    Ok(())
+}
+
+fn profile(
+    config: &LoadedConfig,
+    options: &BuildOptions,
+    args: &BuildArgs,
+    printer: Printer,
+) -> Result<(), CliError> {
+    let reporter = ProgressReporter::new(printer);
+    let result = lamina_build::profile_functions(
+        config,
+        options,
+        args.python.clone(),
+        args.profile_runs,
+        &reporter,
+    );
+    reporter.clear();
+    let profiles = result?;
+    let mut over = Vec::new();
+    for p in &profiles {
+        let budget = p
+            .budget_ms
+            .map(|b| {
+                format!(
+                    ", budget {b} ms{}",
+                    if p.over_budget() { " EXCEEDED" } else { "" }
+                )
+            })
+            .unwrap_or_default();
+        printer.data(&format!(
+            "function {}: init {:.0} ms, first invoke {:.0} ms, status {}{budget} (median of {})",
+            p.domain,
+            p.init_ms,
+            p.first_invoke_ms,
+            p.status.map_or_else(|| "none".into(), |s| s.to_string()),
+            p.runs,
+        ));
+        for (package, ms) in &p.slowest {
+            printer.data(&format!("    {ms:>8.1} ms  {package}"));
+        }
+        if p.over_budget() {
+            over.push(format!(
+                "function {} takes {:.0} ms to initialise, over its `init_budget_ms` of {} ms",
+                p.domain,
+                p.init_ms,
+                p.budget_ms.unwrap_or(0)
+            ));
+        }
+        if p.status != Some(200) {
+            over.push(format!(
+                "function {} answered GET /health with status {:?}",
+                p.domain, p.status
+            ));
+        }
+    }
+    if !over.is_empty() {
+        return Err(CliError::user(over.join("\n")).hint(
+            "the slowest imports are listed above: import heavy packages lazily, or raise the budget in lamina.toml",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn lock(
+    config: &LoadedConfig,
+    args: &LockArgs,
+    printer: Printer,
+) -> Result<(), CliError> {
+    let options = BuildOptions {
+        locked: args.check,
+        docker: args.docker,
+        ..BuildOptions::default()
+    };
+    let reporter = ProgressReporter::new(printer);
+    let result = lamina_build::lock(config, &options, args.force, &reporter);
+    reporter.clear();
+    let states = result?;
+    for (what, path, state) in states {
+        if state == LockState::Fresh && !args.force {
+            printer.status("Fresh", &format!("{what} ({})", path.display()));
+        }
+    }
+    Ok(())
+}
+
+fn print_table(rows: &[ArtifactReport], printer: Printer) {
+    let header = [
+        "ARTIFACT", "FILES", "UNZIPPED", "ZIPPED", "SHA256", "STATUS", "TIME",
+    ]
+    .map(str::to_owned);
+    let body: Vec<[String; 7]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.label(),
+                r.files.to_string(),
+                size(r.unzipped),
+                size(r.zipped),
+                r.sha256[..12].to_owned(),
+                match r.status {
+                    Status::Built => "built".to_owned(),
+                    Status::Cached => "cached".to_owned(),
+                },
+                format!("{:.2} s", r.elapsed.as_secs_f64()),
+            ]
+        })
+        .collect();
+    let mut widths = header.clone().map(|h| h.len());
+    for row in &body {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    for row in std::iter::once(&header).chain(&body) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (cell, w))| {
+                if (1..=3).contains(&i) || i == 6 {
+                    format!("{cell:>w$}")
+                } else {
+                    format!("{cell:<w$}")
+                }
+            })
+            .collect();
+        printer.data(line.join("  ").trim_end());
+    }
+}
+
+fn size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    }
+}
+
+/// Shows progress: a spinner per artifact on a terminal, plain status lines otherwise (or when
+/// `LAMINA_NO_PROGRESS` or `NO_COLOR` is set).
+struct ProgressReporter {
+    printer: Printer,
+    multi: Option<MultiProgress>,
+    bars: Mutex<BTreeMap<String, ProgressBar>>,
+}
+
+impl ProgressReporter {
+    fn new(printer: Printer) -> Self {
+        let fancy = printer.verbosity == Verbosity::Normal
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("LAMINA_NO_PROGRESS").is_none()
+            && std::env::var_os("NO_COLOR").is_none();
+        Self {
+            printer,
+            multi: fancy.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+            bars: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(multi) = &self.multi {
+            let _ = multi.clear();
+        }
+    }
+
+    fn bar(&self, label: &str) -> Option<ProgressBar> {
+        let multi = self.multi.as_ref()?;
+        let mut bars = self.bars.lock().expect("progress lock");
+        Some(
+            bars.entry(label.to_owned())
+                .or_insert_with(|| {
+                    let bar = multi.add(ProgressBar::new_spinner());
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{spinner:.green} {prefix:<20} {msg} {elapsed:.dim}",
+                        )
+                        .expect("a valid template"),
+                    );
+                    bar.set_prefix(label.to_owned());
+                    bar.enable_steady_tick(Duration::from_millis(100));
+                    bar
+                })
+                .clone(),
+        )
+    }
+}
+
+impl Reporter for ProgressReporter {
+    fn on_start(&self, label: &str) {
+        if let Some(bar) = self.bar(label) {
+            bar.set_message("hashing");
+        }
+    }
+
+    fn on_step(&self, label: &str, step: &str) {
+        match self.bar(label) {
+            Some(bar) => bar.set_message(step.to_owned()),
+            None => self.printer.debug(&format!("{label}: {step}")),
+        }
+    }
+
+    fn on_done(&self, report: &ArtifactReport) {
+        let verb = match report.status {
+            Status::Built => "Built",
+            Status::Cached => "Cached",
+        };
+        let line = format!(
+            "{} in {:.2} s",
+            report.label(),
+            report.elapsed.as_secs_f64()
+        );
+        match self.bar(&report.label()) {
+            Some(bar) => {
+                bar.finish_and_clear();
+                if let Some(multi) = &self.multi {
+                    let _ = multi.println(format!("{verb:>12} {line}"));
+                }
+            }
+            None if report.status == Status::Built => self.printer.status(verb, &line),
+            None => self.printer.debug(&format!("{verb:>12} {line}")),
+        }
+    }
+
+    fn on_lock(&self, what: &str, path: &Path, state: &LockState) {
+        let why = match state {
+            LockState::Missing => "was missing".to_owned(),
+            LockState::Stale(why) => format!("was out of date: {why}"),
+            LockState::Fresh => "was current".to_owned(),
+        };
+        let line = format!("{what} → {} ({why})", path.display());
+        match &self.multi {
+            Some(multi) => {
+                let _ = multi.println(format!("{:>12} {line}", "Locked"));
+            }
+            None => self.printer.status("Locked", &line),
+        }
+    }
+
+    fn on_warning(&self, message: &str) {
+        self.printer.diagnostic(&format!("warning: {message}"));
+    }
+}
