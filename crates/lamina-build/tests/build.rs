@@ -318,3 +318,49 @@ fn slimming_rules_can_be_turned_off() {
     );
     assert_eq!(find(&full, Kind::Function, "alpha").status, Status::Built);
 }
+
+#[test]
+fn a_uv_project_layer_builds_from_its_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tiny(root, "x86_64");
+    // The same dependencies, declared the way many FastAPI projects now do: pyproject + uv.lock.
+    let toml = std::fs::read_to_string(root.join("lamina.toml"))
+        .unwrap()
+        .replace(
+            "requirements = \"layers/deps/requirements.txt\"",
+            "project = \"layers/deps\"",
+        );
+    write(root, "lamina.toml", &toml);
+    std::fs::remove_file(root.join("layers/deps/requirements.txt")).unwrap();
+    write(
+        root,
+        "layers/deps/pyproject.toml",
+        "[project]\nname = \"deps\"\nversion = \"0\"\nrequires-python = \">=3.11\"\ndependencies = [\"mangum==0.19.0\", \"markupsafe==3.0.2\"]\n",
+    );
+    let status = std::process::Command::new(uv())
+        .args(["lock", "--quiet"])
+        .current_dir(root.join("layers/deps"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "uv lock failed");
+
+    let outcome = build(root);
+    let zip = std::fs::read(root.join(&find(&outcome, Kind::Layer, "deps").path)).unwrap();
+    let names: Vec<String> = lamina_build::archive::read_entries(&zip)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    for package in ["python/mangum/", "python/markupsafe/"] {
+        assert!(
+            names.iter().any(|n| n.starts_with(package)),
+            "no {package} in {names:?}"
+        );
+    }
+    // The project itself is not a dependency of its layer.
+    assert!(
+        !names.iter().any(|n| n.starts_with("python/deps")),
+        "{names:?}"
+    );
+}
