@@ -222,8 +222,9 @@ async fn main() {
     );
     child.kill().await.unwrap();
 
-    // Cold start (a fresh runtime per round, so nothing is pre-started), HTTP transport.
-    let make_cfg = || {
+    // Cold start (a fresh runtime per round, so nothing is pre-started), HTTP transport: a plain
+    // spawned worker, and a worker forked from a ready zygote.
+    let make_cfg = |zygote: bool| {
         let mut cfg = RuntimeConfig::new(
             "rides-dev",
             "us-east-1",
@@ -231,57 +232,90 @@ async fn main() {
             root.join(".lamina"),
         );
         cfg.site_packages = vec![env.site_packages.clone()];
+        cfg.zygote = zygote;
         cfg
     };
-    println!("\n| domain | init ms (median of 5) | cold request total ms | warm request ms |");
-    println!("|---|---:|---:|---:|");
-    for domain in ["user", "ride", "payment"] {
-        let ev = v2_event(&format!("/{domain}/health"));
-        let (mut inits, mut totals, mut warms) = (vec![], vec![], vec![]);
-        for _ in 0..5 {
-            let rt = Runtime::start(make_cfg(), domains.clone()).await.unwrap();
-            let t = Instant::now();
-            let inv = rt.invoke(domain, ev.clone()).await;
-            totals.push(t.elapsed().as_secs_f64() * 1e3);
-            assert!(inv.cold, "{inv:?}");
-            inits.push(inv.init_ms.unwrap() as f64);
-            let t = Instant::now();
-            let _ = rt.invoke(domain, ev.clone()).await;
-            warms.push(t.elapsed().as_secs_f64() * 1e3);
-            rt.shutdown().await;
-        }
-        println!(
-            "| {domain} | {:.0} | {:.0} | {:.1} |",
-            median(inits),
-            median(totals),
-            median(warms)
-        );
-    }
-
-    let rt = Runtime::start(make_cfg(), domains.clone()).await.unwrap();
-    let _hot = lamina_runtime::watch(rt.clone(), None, |_| {}).unwrap();
-    let ev = v2_event("/user/health");
-    let file = root.join("backend/user/app/main.py");
-    let mut edits = vec![];
-    for i in 0..5 {
-        let _ = rt.invoke("user", ev.clone()).await;
-        let src = std::fs::read_to_string(&file).unwrap();
-        let t = Instant::now();
-        std::fs::write(&file, format!("{src}# bench edit {i}\n")).unwrap();
-        loop {
-            let inv = rt.invoke("user", ev.clone()).await;
-            if inv.cold {
-                break;
+    async fn wait_ready(rt: &Runtime, domain: &str) {
+        for _ in 0..1000 {
+            if rt.zygote_ready(domain) {
+                return;
             }
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        edits.push(t.elapsed().as_secs_f64() * 1e3);
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        panic!("the zygote of {domain} never got ready");
     }
     println!(
-        "\nedit-to-new-code (save -> first response from a worker on the new code), user: median {:.0} ms of {:?}",
-        median(edits.clone()),
-        edits.iter().map(|e| e.round()).collect::<Vec<_>>()
+        "\n| worker | domain | init ms (median of 5) | cold request total ms | warm request ms |"
     );
-    rt.shutdown().await;
+    println!("|---|---|---:|---:|---:|");
+    for zygote in [false, true] {
+        let mode = if zygote { "forked (zygote)" } else { "spawned" };
+        for domain in ["user", "ride", "payment"] {
+            let ev = v2_event(&format!("/{domain}/health"));
+            let (mut inits, mut totals, mut warms) = (vec![], vec![], vec![]);
+            for _ in 0..5 {
+                let rt = Runtime::start(make_cfg(zygote), domains.clone())
+                    .await
+                    .unwrap();
+                if zygote {
+                    wait_ready(&rt, domain).await;
+                }
+                let t = Instant::now();
+                let inv = rt.invoke(domain, ev.clone()).await;
+                totals.push(t.elapsed().as_secs_f64() * 1e3);
+                assert!(inv.cold, "{inv:?}");
+                inits.push(inv.init_ms.unwrap() as f64);
+                let t = Instant::now();
+                let _ = rt.invoke(domain, ev.clone()).await;
+                warms.push(t.elapsed().as_secs_f64() * 1e3);
+                rt.shutdown().await;
+            }
+            println!(
+                "| {mode} | {domain} | {:.0} | {:.0} | {:.1} |",
+                median(inits),
+                median(totals),
+                median(warms)
+            );
+        }
+    }
+
+    for zygote in [false, true] {
+        let rt = Runtime::start(make_cfg(zygote), domains.clone())
+            .await
+            .unwrap();
+        if zygote {
+            wait_ready(&rt, "user").await;
+        }
+        let _hot = lamina_runtime::watch(rt.clone(), None, |_| {}).unwrap();
+        let ev = v2_event("/user/health");
+        let file = root.join("backend/user/app/main.py");
+        let original = std::fs::read_to_string(&file).unwrap();
+        let mut edits = vec![];
+        for i in 0..7 {
+            let _ = rt.invoke("user", ev.clone()).await;
+            let t = Instant::now();
+            std::fs::write(&file, format!("{original}# bench edit {i}\n")).unwrap();
+            loop {
+                let inv = rt.invoke("user", ev.clone()).await;
+                if inv.cold {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            edits.push(t.elapsed().as_secs_f64() * 1e3);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        std::fs::write(&file, &original).unwrap();
+        println!(
+            "\nedit-to-new-code (save -> first response from a worker on the new code), user, {}: median {:.0} ms of {:?}",
+            if zygote {
+                "forked from the zygote"
+            } else {
+                "spawned"
+            },
+            median(edits.clone()),
+            edits.iter().map(|e| e.round()).collect::<Vec<_>>()
+        );
+        rt.shutdown().await;
+    }
 }

@@ -9,13 +9,22 @@ Written to `.lamina/` by lamina-runtime and started once per worker process. It:
 The Runtime API is plain HTTP/1.1 on one keep-alive connection, spoken over a raw socket: http.client's
 header parsing costs more CPU than the rest of the loop. It only needs what the Runtime API sends
 (Content-Length bodies).
+
+Zygote mode (`LAMINA_ZYGOTE=1`, one process per domain): the same file is started once with the
+domain's environment, pre-imports the third-party and stdlib modules that the domain's handler imported
+last time (`LAMINA_MODULES_FILE`, written by every worker after its init: never the domain's own
+modules nor code layers), then forks workers on request. Each forked worker gets its own process group,
+its own stdout/stderr pipes (sent by lamina with SCM_RIGHTS over the zygote's stdin, a SEQPACKET
+socket), PR_SET_PDEATHSIG to the zygote (itself tied to lamina), its per-worker variables, Lambda's
+sys.path, and then imports the handler as a plain worker does. The zygote reaps its children and
+reports each exit status to lamina.
 """
 
 import os
 import sys
 
 
-def _tie_to_parent():
+def _tie_to_parent(parent=None):
     try:
         import ctypes
         import signal
@@ -24,9 +33,10 @@ def _tie_to_parent():
         libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
     except Exception:  # noqa: BLE001 - not Linux: lamina's stdin pipe still ends us
         pass
-    parent = os.environ.pop("LAMINA_PARENT_PID", "")
-    if parent and str(os.getppid()) != parent:
-        os._exit(1)  # lamina died before the prctl took effect
+    if parent is None:
+        parent = os.environ.pop("LAMINA_PARENT_PID", "")
+    if parent and str(os.getppid()) != str(parent):
+        os._exit(1)  # the parent died before the prctl took effect
 
 
 _tie_to_parent()
@@ -34,8 +44,6 @@ _tie_to_parent()
 import json  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
-
-_API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 
 
 class CognitoIdentity:
@@ -341,17 +349,69 @@ def _set_sys_path():
     sys.path[:] = extra + rest
 
 
+def _path_list(var):
+    return [os.path.join(os.path.abspath(p), "") for p in os.environ.get(var, "").split(os.pathsep) if p]
+
+
+def _preloadable_roots():
+    """Directories whose modules never change under a running `lamina dev`: the requirements
+    (site-packages) and the standard library."""
+    import sysconfig
+
+    roots = _path_list("LAMINA_SITE_PACKAGES")
+    for key in ("stdlib", "platstdlib"):
+        p = sysconfig.get_paths().get(key)
+        if p:
+            roots.append(os.path.join(os.path.abspath(p), ""))
+    return tuple(roots)
+
+
+def _record_modules(path, own):
+    """Writes the names of the loaded modules that a zygote may pre-import (see `_preloadable_roots`):
+    never the function's own code (`own`: function dir and code layers) nor this bootstrap."""
+    roots = _preloadable_roots()
+    names = []
+    for name, module in list(sys.modules.items()):
+        f = getattr(module, "__file__", None)
+        if not f or name == "__main__" or not isinstance(f, str):
+            continue
+        f = os.path.abspath(f)
+        if f.startswith(roots) and not f.startswith(own) and f != os.path.abspath(__file__):
+            names.append(name)
+    data = "\n".join(names) + "\n"
+    try:
+        with open(path) as fh:
+            if fh.read() == data:
+                return
+    except OSError:
+        pass
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 def main():
+    modules_file = os.environ.pop("LAMINA_MODULES_FILE", "")
+    site = _path_list("LAMINA_SITE_PACKAGES")
+    own = tuple(p for p in _path_list("LAMINA_SYS_PATH") if p not in site)
     _set_sys_path()
     os.chdir(os.environ.get("LAMBDA_TASK_ROOT", "."))
     transport = os.environ.pop("LAMINA_TRANSPORT", "http")
     if transport == "unix":
         client = UnixRuntimeClient(os.environ.pop("LAMINA_SOCKET"), os.environ.pop("LAMINA_TOKEN"))
     else:
-        client = HttpRuntimeClient(_API)
+        client = HttpRuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
 
     try:
         handler = _load_handler(os.environ["_HANDLER"])
+        if modules_file:
+            _record_modules(modules_file, own)
+        os.environ.pop("LAMINA_SITE_PACKAGES", None)
     except FaultError as f:
         error = make_error(f.msg, f.error_type, _stack(f.tb) if f.tb else [])
         _log_error(error)
@@ -422,5 +482,202 @@ def main():
             sys.stdout.flush()
 
 
+def _exit_code(e):
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(f"{code}\n")
+    except Exception:  # noqa: BLE001
+        pass
+    return 1
+
+
+def _run_forked(zygote_pid, env, out_fd, err_fd):
+    """In a forked child of the zygote: become a plain worker. Never returns."""
+    import signal
+
+    code = 1
+    try:
+        os.setpgid(0, 0)
+        _tie_to_parent(zygote_pid)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        for fd in (null, out_fd, err_fd):
+            if fd > 2:
+                os.close(fd)
+        os.environ.update(env)
+        import importlib
+
+        importlib.invalidate_caches()
+        try:
+            main()
+            code = 0
+        except SystemExit as e:
+            code = _exit_code(e)
+        except BaseException:  # noqa: BLE001 - as the interpreter would: print it, status 1
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()
+        except BaseException:  # noqa: BLE001
+            pass
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001
+                pass
+        os._exit(code)
+
+
+def _preload(path, done):
+    """Imports the modules listed in `path` that are not loaded yet; returns how many were tried."""
+    import importlib
+
+    try:
+        with open(path) as fh:
+            names = [n for n in fh.read().split() if n and n not in done]
+    except OSError:
+        return 0
+    for name in names:
+        done.add(name)
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except BaseException as e:  # noqa: BLE001 - a module that cannot be pre-imported is imported by the worker
+            sys.stderr.write(f"not pre-imported: {name} ({type(e).__name__}: {e})\n")
+    return len(names)
+
+
+def zygote():
+    import gc
+    import select
+    import signal
+    import threading
+
+    ctl = socket.socket(fileno=0)  # lamina's SEQPACKET socket
+    me = os.getpid()
+    # Only the requirements and the stdlib are importable here: the function dir and code layers
+    # (which change) go on sys.path in each forked worker.
+    site = [p for p in os.environ.get("LAMINA_SITE_PACKAGES", "").split(os.pathsep) if p]
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = site + [p for p in sys.path if p and p not in site and os.path.abspath(p) != here]
+    modules_file = os.environ.get("LAMINA_MODULES_FILE", "")
+    done = set()
+    preload = os.environ.pop("LAMINA_ZYGOTE_PRELOAD", "1") == "1"
+
+    def send(obj):
+        ctl.send(json.dumps(obj).encode())
+
+    def mtime():
+        try:
+            return os.stat(modules_file).st_mtime_ns
+        except OSError:
+            return None
+
+    def load():
+        if not preload or not modules_file:
+            return
+        if _preload(modules_file, done):
+            if threading.active_count() > 1:
+                # Forking a process with threads is unsafe: start over without pre-importing.
+                sys.stderr.write("a pre-imported module started a thread: workers import everything themselves\n")
+                sys.stderr.flush()
+                os.environ["LAMINA_ZYGOTE_PRELOAD"] = "0"
+                os.environ["LAMINA_ZYGOTE"] = "1"
+                os.environ["LAMINA_PARENT_PID"] = str(os.getppid())
+                os.execv(sys.executable, [sys.executable] + sys.orig_argv[1:])
+            gc.collect()
+            gc.freeze()
+
+    seen = mtime()
+    load()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    children = {}
+    draining = False
+    send({"op": "ready"})
+
+    def reap():
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            wid = children.pop(pid, None)
+            if wid is not None:
+                send({"op": "exit", "id": wid, "status": status})
+
+    while True:
+        if draining and not children:
+            os._exit(0)
+        try:
+            ready, _, _ = select.select([ctl, wake_r], [], [], 0.25)
+        except InterruptedError:
+            continue
+        if wake_r in ready:
+            try:
+                while os.read(wake_r, 512):
+                    pass
+            except BlockingIOError:
+                pass
+            reap()
+        if ctl in ready:
+            msg, fds, _, _ = socket.recv_fds(ctl, 65536, 4)
+            if not msg:
+                os._exit(0)  # lamina is gone
+            req = json.loads(msg)
+            op = req.get("op")
+            if op == "spawn" and len(fds) == 2 and not draining:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    ctl.detach()
+                    os.close(wake_r)
+                    os.close(wake_w)
+                    _run_forked(me, req.get("env", {}), fds[0], fds[1])
+                for fd in fds:
+                    os.close(fd)
+                children[pid] = req["id"]
+                send({"op": "spawned", "id": req["id"], "pid": pid})
+            else:
+                for fd in fds:
+                    os.close(fd)
+                if op == "spawn":
+                    send({"op": "refused", "id": req.get("id")})
+                elif op == "drain":
+                    draining = True
+        elif not ready and not draining:
+            now = mtime()
+            if now != seen:
+                seen = now
+                send({"op": "busy"})
+                load()
+                send({"op": "ready"})
+
+
 if __name__ == "__main__":
-    main()
+    if os.environ.pop("LAMINA_ZYGOTE", "") == "1":
+        zygote()
+    else:
+        main()

@@ -6,14 +6,19 @@
 //! * `python/lamina_bootstrap.py` (embedded, written to `<state_dir>/lamina_bootstrap.py`) is the
 //!   runtime client: awslambdaric's loop, context object and error shapes.
 //! * One pool per domain: one invocation at a time per worker, growing up to the domain's reserved
-//!   concurrency (or [`RuntimeConfig::default_concurrency`]); beyond it an invocation is throttled.
+//!   concurrency (or [`RuntimeConfig::default_concurrency`]). Beyond a reserved concurrency an
+//!   invocation is throttled, as in Lambda; beyond the default one (a local resource limit, not a
+//!   Lambda setting) it waits for a free worker, for at most the function's timeout.
 //! * Every worker is its own process group, tied to lamina with `PR_SET_PDEATHSIG` (set by the
 //!   bootstrap), and killed as a group: timeouts, crashes, reloads and shutdown leave no process behind.
+//! * By default workers are forked from a per-domain zygote that has pre-imported the requirements'
+//!   modules (see `zygote.rs`; [`RuntimeConfig::zygote`], `LAMINA_ZYGOTE=0` to spawn each worker).
 
 mod env;
 mod server;
 mod watch;
 mod worker;
+mod zygote;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -128,6 +133,9 @@ pub struct RuntimeConfig {
     /// How long a worker may take from spawn to its first `/next` (Lambda: 10 s).
     pub init_timeout: Duration,
     pub transport: Transport,
+    /// Fork workers from a per-domain zygote that has pre-imported the requirements (default: on;
+    /// `LAMINA_ZYGOTE=0` turns it off). A worker is spawned plainly while the zygote is not ready.
+    pub zygote: bool,
     pub log_sink: LogSink,
 }
 
@@ -149,6 +157,7 @@ impl RuntimeConfig {
             account_id: "123456789012".into(),
             init_timeout: Duration::from_secs(10),
             transport: Transport::Http,
+            zygote: std::env::var_os("LAMINA_ZYGOTE").is_none_or(|v| v != "0"),
             log_sink: Arc::new(|_| {}),
         }
     }
@@ -163,6 +172,7 @@ impl std::fmt::Debug for RuntimeConfig {
             .field("site_packages", &self.site_packages)
             .field("default_concurrency", &self.default_concurrency)
             .field("transport", &self.transport)
+            .field("zygote", &self.zygote)
             .finish_non_exhaustive()
     }
 }
@@ -283,6 +293,7 @@ impl Drop for DropGuard {
             w.expected_exit.store(true, Ordering::SeqCst);
         }
         worker::kill_groups(workers.iter().map(|w| w.pid));
+        worker::kill_groups(self.0.take_zygotes().iter().map(|z| z.pid));
         for t in self.0.tasks.lock().expect("tasks").drain(..) {
             t.abort();
         }
@@ -300,6 +311,8 @@ pub(crate) struct Inner {
     shutting_down: AtomicBool,
     next_worker: AtomicU32,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Zygotes replaced after a requirements change, draining until their last worker exits.
+    old_zygotes: Mutex<Vec<Arc<zygote::Zygote>>>,
 }
 
 pub(crate) struct Pool {
@@ -307,6 +320,16 @@ pub(crate) struct Pool {
     function_name: String,
     cap: u32,
     state: Mutex<PoolState>,
+    zygote: Mutex<ZygoteSlot>,
+    /// Told when a worker goes idle or leaves the pool (room to start one).
+    freed: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct ZygoteSlot {
+    current: Option<Arc<zygote::Zygote>>,
+    /// Zygotes that died unasked; after three, this domain spawns plain workers.
+    deaths: u32,
 }
 
 #[derive(Default)]
@@ -363,6 +386,8 @@ impl Runtime {
                 function_name,
                 cap,
                 state: Mutex::new(PoolState::default()),
+                zygote: Mutex::new(ZygoteSlot::default()),
+                freed: tokio::sync::Notify::new(),
             };
             if pools.insert(name.clone(), Arc::new(pool)).is_some() {
                 return Err(RuntimeError::DuplicateDomain(name));
@@ -378,7 +403,12 @@ impl Runtime {
             shutting_down: AtomicBool::new(false),
             next_worker: AtomicU32::new(1),
             tasks: Mutex::new(Vec::new()),
+            old_zygotes: Mutex::new(Vec::new()),
         });
+        // Zygotes start now: they pre-import while lamina waits for the first request.
+        for pool in inner.domains.values() {
+            let _ = inner.zygote(pool);
+        }
         let mut tasks = vec![tokio::spawn(server::serve_http(inner.clone(), listener))];
         if let Some(l) = unix_listener {
             tasks.push(tokio::spawn(server::serve_unix(inner.clone(), l)));
@@ -412,13 +442,32 @@ impl Runtime {
             );
             return inv;
         };
-        let w = match inner.acquire(pool) {
-            Acquired::Worker(w) => w,
-            Acquired::Throttled => {
-                inv.outcome = Outcome::Throttled;
-                return inv;
+        // Without a reserved concurrency, a full pool queues (Lambda would scale further).
+        let queue_until = pool
+            .cfg
+            .reserved_concurrency
+            .is_none()
+            .then(|| tokio::time::Instant::now() + pool.cfg.timeout);
+        let w = loop {
+            let freed = pool.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            match inner.acquire(pool) {
+                Acquired::Worker(w) => break w,
+                Acquired::Throttled => match queue_until {
+                    Some(until) if tokio::time::Instant::now() < until => {
+                        tokio::select! {
+                            () = &mut freed => {}
+                            () = tokio::time::sleep_until(until) => {}
+                        }
+                    }
+                    _ => {
+                        inv.outcome = Outcome::Throttled;
+                        return inv;
+                    }
+                },
+                Acquired::Failed => return inv,
             }
-            Acquired::Failed => return inv,
         };
         inv.worker = w.id;
         inv.cold = w.invocations.fetch_add(1, Ordering::SeqCst) == 0;
@@ -536,6 +585,16 @@ impl Runtime {
         for pool in inner.domains.values() {
             pool.state.lock().expect("pool").idle.clear();
         }
+        let zygotes = inner.take_zygotes();
+        worker::kill_groups(zygotes.iter().map(|z| z.pid));
+        for z in &zygotes {
+            for _ in 0..250 {
+                if z.reaped() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
         for t in inner.tasks.lock().expect("tasks").drain(..) {
             t.abort();
         }
@@ -558,6 +617,44 @@ impl Runtime {
             .values()
             .map(|w| w.pid)
             .collect()
+    }
+
+    /// Process ids of the zygotes (forked workers' parents), current and draining.
+    pub fn zygote_pids(&self) -> Vec<u32> {
+        let inner = &self.inner;
+        let mut pids: Vec<u32> = inner
+            .domains
+            .values()
+            .filter_map(|p| {
+                p.zygote
+                    .lock()
+                    .expect("zygote")
+                    .current
+                    .as_ref()
+                    .map(|z| z.pid)
+            })
+            .collect();
+        pids.extend(
+            inner
+                .old_zygotes
+                .lock()
+                .expect("zygotes")
+                .iter()
+                .map(|z| z.pid),
+        );
+        pids
+    }
+
+    /// Whether `domain`'s zygote has pre-imported and can fork (for tests and benchmarks).
+    pub fn zygote_ready(&self, domain: &str) -> bool {
+        self.inner.domains.get(domain).is_some_and(|p| {
+            p.zygote
+                .lock()
+                .expect("zygote")
+                .current
+                .as_ref()
+                .is_some_and(|z| z.usable(&self.inner.config.site_packages))
+        })
     }
 
     /// Process ids of one domain's live workers.
@@ -590,6 +687,61 @@ impl Runtime {
 }
 
 impl Inner {
+    /// The domain's zygote if it can fork now. Starts one when there is none, or the requirements
+    /// changed since it started (the old one drains); a worker is spawned plainly meanwhile.
+    pub(crate) fn zygote(&self, pool: &Pool) -> Option<Arc<zygote::Zygote>> {
+        if !self.config.zygote || pool.cap == 0 || self.shutting_down.load(Ordering::SeqCst) {
+            return None;
+        }
+        let site = &self.config.site_packages;
+        let mut slot = pool.zygote.lock().expect("zygote");
+        if let Some(z) = &slot.current {
+            if z.alive() && z.current(site) {
+                return z.usable(site).then(|| z.clone());
+            }
+            let old = slot.current.take().expect("zygote");
+            if old.alive() {
+                old.drain();
+                let mut olds = self.old_zygotes.lock().expect("zygotes");
+                olds.retain(|z| z.alive());
+                olds.push(old);
+            } else {
+                slot.deaths += 1;
+                self.log(
+                    &pool.cfg.name,
+                    0,
+                    Stream::Runtime,
+                    "the zygote exited: starting a new one",
+                );
+            }
+        }
+        if slot.deaths >= 3 {
+            return None;
+        }
+        match worker::start_zygote(self, pool) {
+            Ok(z) => slot.current = Some(z),
+            Err(e) => {
+                slot.deaths += 1;
+                self.log(
+                    &pool.cfg.name,
+                    0,
+                    Stream::Runtime,
+                    &format!("cannot start the zygote: {e}"),
+                );
+            }
+        }
+        None
+    }
+
+    fn take_zygotes(&self) -> Vec<Arc<zygote::Zygote>> {
+        let mut all: Vec<Arc<zygote::Zygote>> =
+            std::mem::take(&mut *self.old_zygotes.lock().expect("zygotes"));
+        for pool in self.domains.values() {
+            all.extend(pool.zygote.lock().expect("zygote").current.take());
+        }
+        all
+    }
+
     pub(crate) fn log(&self, domain: &str, worker: u32, stream: Stream, line: &str) {
         (self.config.log_sink)(LogLine {
             domain,
@@ -650,6 +802,8 @@ impl Inner {
                 let mut st = pool.state.lock().expect("pool");
                 if st.generation == generation && !w.retired.load(Ordering::SeqCst) {
                     st.idle.push(w);
+                    drop(st);
+                    pool.freed.notify_one();
                 } else {
                     drop(st);
                     self.retire(pool, &w, true);
@@ -670,6 +824,8 @@ impl Inner {
             return;
         }
         st.idle.push(w);
+        drop(st);
+        pool.freed.notify_one();
     }
 
     /// Takes a worker out of its pool (once); with `kill`, kills its process group.
@@ -678,6 +834,8 @@ impl Inner {
             let mut st = pool.state.lock().expect("pool");
             st.live -= 1;
             st.idle.retain(|x| !Arc::ptr_eq(x, w));
+            drop(st);
+            pool.freed.notify_one();
         }
         if kill && !w.exited.load(Ordering::SeqCst) {
             w.expected_exit.store(true, Ordering::SeqCst);

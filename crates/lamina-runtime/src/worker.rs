@@ -1,7 +1,8 @@
 //! One Python worker process: spawn, environment, output capture, memory watch, exit, kill.
 
+use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -11,6 +12,7 @@ use bytes::Bytes;
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::zygote::Zygote;
 use crate::{FunctionError, Inner, Pool, Stream, Transport};
 
 pub(crate) struct Job {
@@ -128,37 +130,36 @@ const DUMMY_KEY: &str = "ASIALAMINALOCALDUMMY";
 const DUMMY_SECRET: &str = "lamina-local-dummy-secret-not-a-real-key";
 const DUMMY_TOKEN: &str = "lamina-local-dummy-session-token";
 
-pub(crate) fn spawn(
-    inner: &Arc<Inner>,
-    pool: &Arc<Pool>,
-    generation: u64,
-) -> std::io::Result<Arc<Worker>> {
+/// The variables every worker of the domain shares, in order (later ones win): the few kept from
+/// lamina's own environment, the function's, then Lambda's reserved ones. The zygote is started with
+/// them; [`worker_env`] adds the per-worker ones.
+pub(crate) fn domain_env(inner: &Inner, pool: &Pool) -> std::io::Result<Vec<(OsString, OsString)>> {
     let cfg = &inner.config;
     let d = &pool.cfg;
-    let id = inner.next_worker.fetch_add(1, Ordering::SeqCst);
-    let token = format!("{id}-{:016x}", rand::random::<u64>());
     let fname = &pool.function_name;
     let log_group = format!("/aws/lambda/{fname}");
-
-    let mut cmd = tokio::process::Command::new(&cfg.python);
-    cmd.arg("-s").arg(&inner.bootstrap);
-    cmd.env_clear();
+    let mut env: Vec<(OsString, OsString)> = Vec::new();
     for keep in ["PATH", "HOME", "TMPDIR", "SYSTEMROOT"] {
         if let Some(v) = std::env::var_os(keep) {
-            cmd.env(keep, v);
+            env.push((keep.into(), v));
         }
     }
     // The function's own variables first: Lambda's reserved ones below cannot be overridden.
-    cmd.envs(&d.env);
+    env.extend(
+        d.env
+            .iter()
+            .filter(|(k, _)| k.as_str() != "AWS_PROFILE")
+            .map(|(k, v)| (k.into(), v.into())),
+    );
     let sys_path = std::env::join_paths(
         std::iter::once(d.dir.as_path())
             .chain(cfg.site_packages.iter().map(|p| p.as_path()))
             .chain(d.code_layers.iter().map(|p| p.as_path())),
     )
     .map_err(std::io::Error::other)?;
+    let site = std::env::join_paths(cfg.site_packages.iter()).map_err(std::io::Error::other)?;
     let memory = d.memory_mb.to_string();
-    let api = format!("{}/w/{token}", inner.addr);
-    let reserved: [(&str, &str); 22] = [
+    let reserved: [(&str, &str); 20] = [
         ("_HANDLER", &d.handler),
         ("AWS_REGION", &cfg.region),
         ("AWS_DEFAULT_REGION", &cfg.region),
@@ -171,8 +172,6 @@ pub(crate) fn spawn(
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
         ("AWS_LAMBDA_LOG_GROUP_NAME", &log_group),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", &log_stream_name()),
-        ("AWS_LAMBDA_RUNTIME_API", &api),
         ("AWS_ACCESS_KEY_ID", DUMMY_KEY),
         ("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET),
         ("AWS_SESSION_TOKEN", DUMMY_TOKEN),
@@ -185,38 +184,131 @@ pub(crate) fn spawn(
         ("POWERTOOLS_TRACE_DISABLED", "1"),
         ("PYTHONUNBUFFERED", "1"),
     ];
-    for (k, v) in reserved {
-        cmd.env(k, v);
-    }
+    env.extend(reserved.iter().map(|(k, v)| (k.into(), v.into())));
     // No shared config/credentials files either: nothing real can be picked up.
-    cmd.env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-    cmd.env_remove("AWS_PROFILE");
-    cmd.env("LAMINA_SYS_PATH", sys_path);
-    cmd.env("LAMINA_PARENT_PID", std::process::id().to_string());
+    env.push(("AWS_CONFIG_FILE".into(), "/dev/null".into()));
+    env.push(("AWS_SHARED_CREDENTIALS_FILE".into(), "/dev/null".into()));
+    env.push(("LAMINA_SYS_PATH".into(), sys_path));
+    env.push(("LAMINA_SITE_PACKAGES".into(), site));
+    env.push((
+        "LAMINA_MODULES_FILE".into(),
+        modules_file(inner, pool).into_os_string(),
+    ));
+    env.push((
+        "LAMINA_PARENT_PID".into(),
+        std::process::id().to_string().into(),
+    ));
     if cfg.transport == Transport::Unix {
         if let Some(sock) = &inner.socket_path {
-            cmd.env("LAMINA_TRANSPORT", "unix")
-                .env("LAMINA_SOCKET", sock)
-                .env("LAMINA_TOKEN", &token);
+            env.push(("LAMINA_TRANSPORT".into(), "unix".into()));
+            env.push(("LAMINA_SOCKET".into(), sock.into()));
         }
     }
-    cmd.current_dir(&d.dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+    Ok(env)
+}
 
-    let mut child = cmd.spawn()?;
-    let pid = child.id().unwrap_or(0);
+/// Where a domain's workers record the modules its zygote pre-imports.
+fn modules_file(inner: &Inner, pool: &Pool) -> PathBuf {
+    inner
+        .config
+        .state_dir
+        .join("zygote")
+        .join(format!("{}.modules", pool.cfg.name))
+}
+
+/// The variables that differ between two workers of a domain.
+fn worker_env(inner: &Inner, token: &str) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        (
+            "AWS_LAMBDA_RUNTIME_API",
+            format!("{}/w/{token}", inner.addr),
+        ),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name()),
+    ];
+    if inner.config.transport == Transport::Unix && inner.socket_path.is_some() {
+        env.push(("LAMINA_TOKEN", token.to_owned()));
+    }
+    env
+}
+
+fn python_command(inner: &Inner, pool: &Pool) -> std::io::Result<std::process::Command> {
+    let mut cmd = std::process::Command::new(&inner.config.python);
+    cmd.arg("-s").arg(&inner.bootstrap);
+    cmd.env_clear();
+    cmd.envs(domain_env(inner, pool)?);
+    cmd.current_dir(&pool.cfg.dir);
+    Ok(cmd)
+}
+
+/// Starts a domain's zygote (see `zygote.rs`); it is ready once it has pre-imported.
+pub(crate) fn start_zygote(inner: &Inner, pool: &Pool) -> std::io::Result<Arc<Zygote>> {
+    let cmd = python_command(inner, pool)?;
+    Zygote::start(
+        cmd,
+        &inner.config.site_packages,
+        pool.cfg.name.clone(),
+        inner.config.log_sink.clone(),
+    )
+}
+
+enum Proc {
+    Spawned(tokio::process::Child),
+    Forked(oneshot::Receiver<i32>),
+}
+
+pub(crate) fn spawn(
+    inner: &Arc<Inner>,
+    pool: &Arc<Pool>,
+    generation: u64,
+) -> std::io::Result<Arc<Worker>> {
+    let d = &pool.cfg;
+    let id = inner.next_worker.fetch_add(1, Ordering::SeqCst);
+    let token = format!("{id}-{:016x}", rand::random::<u64>());
+    let env = worker_env(inner, &token);
+    let spawned = Instant::now();
+
+    let mut forked = None;
+    if let Some(z) = inner.zygote(pool) {
+        let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        match z.fork(id, &vars) {
+            Ok(f) => forked = Some(f),
+            Err(e) => inner.log(
+                &d.name,
+                id,
+                Stream::Runtime,
+                &format!("the zygote could not fork a worker ({e}): starting a plain one"),
+            ),
+        }
+    }
+    let (pid, proc_, out, err): (u32, Proc, Option<Output>, Option<Output>) = match forked {
+        Some(f) => (
+            f.pid,
+            Proc::Forked(f.exit),
+            Some(Output::Pipe(f.stdout)),
+            Some(Output::Pipe(f.stderr)),
+        ),
+        None => {
+            let mut cmd = tokio::process::Command::from(python_command(inner, pool)?);
+            cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+            cmd.stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .process_group(0)
+                .kill_on_drop(true);
+            let mut child = cmd.spawn()?;
+            let pid = child.id().unwrap_or(0);
+            let out = child.stdout.take().map(Output::Stdout);
+            let err = child.stderr.take().map(Output::Stderr);
+            (pid, Proc::Spawned(child), out, err)
+        }
+    };
     let (jobs_tx, jobs_rx) = mpsc::channel(1);
     let w = Arc::new(Worker {
         id,
         domain: d.name.clone(),
         generation,
         pid,
-        spawned: Instant::now(),
+        spawned,
         jobs_tx,
         jobs_rx: tokio::sync::Mutex::new(jobs_rx),
         current: Mutex::new(None),
@@ -237,21 +329,14 @@ pub(crate) fn spawn(
         .insert(token, w.clone());
 
     let mut readers = Vec::new();
-    if let Some(out) = child.stdout.take() {
-        readers.push(tokio::spawn(pipe_lines(
-            inner.clone(),
-            w.clone(),
-            out,
-            Stream::Stdout,
-        )));
-    }
-    if let Some(err) = child.stderr.take() {
-        readers.push(tokio::spawn(pipe_lines(
-            inner.clone(),
-            w.clone(),
-            err,
-            Stream::Stderr,
-        )));
+    for (o, stream) in [(out, Stream::Stdout), (err, Stream::Stderr)] {
+        let (inner, w) = (inner.clone(), w.clone());
+        match o {
+            Some(Output::Stdout(r)) => readers.push(tokio::spawn(pipe_lines(inner, w, r, stream))),
+            Some(Output::Stderr(r)) => readers.push(tokio::spawn(pipe_lines(inner, w, r, stream))),
+            Some(Output::Pipe(r)) => readers.push(tokio::spawn(pipe_lines(inner, w, r, stream))),
+            None => {}
+        }
     }
     let memory_task = tokio::spawn(watch_memory(
         inner.clone(),
@@ -261,7 +346,13 @@ pub(crate) fn spawn(
     ));
     let (inner2, pool2, w2) = (inner.clone(), pool.clone(), w.clone());
     tokio::spawn(async move {
-        let status = child.wait().await;
+        let status: Result<std::process::ExitStatus, String> = match proc_ {
+            Proc::Spawned(mut child) => child.wait().await.map_err(|e| e.to_string()),
+            Proc::Forked(exit) => exit
+                .await
+                .map(std::process::ExitStatus::from_raw)
+                .map_err(|_| "signal: killed (its zygote died)".to_owned()),
+        };
         memory_task.abort();
         w2.exited.store(true, Ordering::SeqCst);
         // Anything the handler started in the worker's group goes with it.
@@ -273,7 +364,7 @@ pub(crate) fn spawn(
         if !w2.expected_exit.load(Ordering::SeqCst) && !w2.init_failed.load(Ordering::SeqCst) {
             let why = match &status {
                 Ok(s) => describe(*s),
-                Err(e) => e.to_string(),
+                Err(e) => e.clone(),
             };
             let line = if w2.oom.load(Ordering::SeqCst) {
                 format!(
@@ -295,6 +386,12 @@ pub(crate) fn spawn(
         w2.dead.send_replace(true);
     });
     Ok(w)
+}
+
+enum Output {
+    Stdout(tokio::process::ChildStdout),
+    Stderr(tokio::process::ChildStderr),
+    Pipe(tokio::net::unix::pipe::Receiver),
 }
 
 async fn pipe_lines<R: tokio::io::AsyncRead + Unpin>(

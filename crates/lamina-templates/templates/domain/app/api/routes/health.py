@@ -16,6 +16,8 @@ class Health(BaseModel):
     stage: str
 
 
+# `async def`: it does no blocking I/O, so it runs on the event loop. A sync `def` route runs in a
+# worker thread, and under Mangum that thread is started anew on every invocation (~0.3-0.5 ms).
 @router.get("/health")
-def read_health() -> Health:
+async def read_health() -> Health:
     return Health(status="ok", service=settings.service, stage=settings.stage)
