@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Side-by-side build benchmark: lamina vs naive `pip install -t` + zip vs uv into 3 dirs + zip.
+# Side-by-side build benchmark: lamina vs naive `pip install -t` + zip vs uv into 3 dirs + zip
+# vs `sam build` vs `serverless package` (the last two in peers.sh; templates in peers/).
 # Usage: bench/build/run.sh [path/to/lamina]   (default: target/release/lamina)
-# Prints a Markdown report on stdout. Needs uv (PATH or LAMINA_UV), python3.11, pip, zip, unzip.
-# SAM and Serverless are not run here (see RESULTS.md for why); peers.md has their figures.
+# Prints a Markdown report on stdout. Needs uv (PATH or LAMINA_UV), python3.11, pip, zip, unzip, npm.
+# NAIVE_RUNS (default 3) timed runs of naive pip/uv; NAIVE_WARMUP=0 skips their warm-up run;
+# peers.sh documents LAMINA_BENCH_PEER_TOOLS and PEER_COLD/PEER_NOOP/PEER_TOUCHED.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -12,6 +14,7 @@ PY=python3.11
 W=$(mktemp -d /tmp/lamina-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 DOMAINS="user ride payment"
+source "$HERE/peers.sh"
 export LAMINA_NO_PROGRESS=1
 
 secs() { # run "$@" quietly, print wall seconds
@@ -54,10 +57,13 @@ naive() { # $1 = pip|uv
   done
 }
 for tool in pip uv; do
-  naive "$tool"   # warm the download cache
-  runs=(); for i in 1 2 3; do runs+=("$(secs naive "$tool")"); done
+  [ "${NAIVE_WARMUP:-1}" = 1 ] && naive "$tool"   # warm the download cache
+  runs=(); for i in $(seq "${NAIVE_RUNS:-3}"); do runs+=("$(secs naive "$tool")"); done
   eval "${tool}_runs=(\"\${runs[@]}\")"
 done
+
+# ---- SAM and Serverless (peers.sh) ----
+peers_build
 
 # ---- sizes ----
 declare -A L_Z L_U N_Z N_U
@@ -88,6 +94,8 @@ for d in $DOMAINS; do
   NC_INIT[$d]=$($PY "$HERE/inittime.py" 10 "/$d" "$W/task-$d" "$W/opt-deps/python" "$W/opt-shared/python" "$RUNTIME")
 done
 
+peers_measure
+
 mb() { $PY -c "print(f'{$1/1048576:.1f}')"; }
 echo "## Build benchmark, $(date -u +%Y-%m-%d) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -97,8 +105,9 @@ echo "| tool | cold s (median of 3) | no-op s | one domain touched s |"
 echo "|---|---|---|---|"
 echo "| lamina build | $(median "${cold[@]}") (${cold[*]}) | $(median "${noop[@]}") (${noop[*]}) | $(median "${touched[@]}") (${touched[*]}) |"
 echo "| lamina build --no-compile (cold, once) | $nocompile | | |"
-echo "| naive pip -t + zip (every run rebuilds all) | ${pip_runs[0]} | ${pip_runs[1]} | ${pip_runs[2]} |"
-echo "| uv --target into 3 dirs + zip | ${uv_runs[0]} | ${uv_runs[1]} | ${uv_runs[2]} |"
+echo "| naive pip -t + zip (every run rebuilds all; runs: ${pip_runs[*]}) | ${pip_runs[0]} | ${pip_runs[1]:-=cold} | ${pip_runs[2]:-=cold} |"
+echo "| uv --target into 3 dirs + zip (runs: ${uv_runs[*]}) | ${uv_runs[0]} | ${uv_runs[1]:-=cold} | ${uv_runs[2]:-=cold} |"
+peers_report_builds
 echo
 echo "\`lamina lock\` (once, not in the build times): ${lock_s} s"
 echo
@@ -109,3 +118,4 @@ for d in $DOMAINS; do
 done
 echo
 echo "Total uploaded: lamina $(mb $l_total) MB (3 functions + 2 layers once), naive $(mb $n_total) MB: $($PY -c "print(f'{100*(1-$l_total/$n_total):.0f}')") % fewer."
+peers_report_sizes

@@ -11,6 +11,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rsa::RsaPublicKey;
+use sha2::{Digest as _, Sha256};
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -150,7 +151,12 @@ pub struct JwtVerifier {
     leeway: Duration,
     source: KeySource,
     cache: Mutex<KeyCache>,
+    /// Claims of tokens whose signature verified, by the token's sha256.
+    verified: std::sync::Mutex<HashMap<Vec<u8>, Map<String, Value>>>,
 }
+
+/// How many verified tokens [`JwtVerifier`] remembers before it starts over.
+const MAX_VERIFIED: usize = 10_000;
 
 impl std::fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -182,6 +188,7 @@ impl JwtVerifier {
             leeway,
             source: KeySource::Remote(Box::new(client)),
             cache: Mutex::new(KeyCache::default()),
+            verified: std::sync::Mutex::default(),
         }
     }
 
@@ -202,6 +209,7 @@ impl JwtVerifier {
                 loaded: true,
                 last_refetch: None,
             }),
+            verified: std::sync::Mutex::default(),
         }
     }
 
@@ -239,6 +247,51 @@ impl JwtVerifier {
             .ok_or_else(|| {
                 unauthorized(Problem::Missing, "no token in the Authorization header")
             })?;
+        let claims = match self.verified_claims(token) {
+            Some(claims) => claims,
+            None => {
+                let claims = self.verify_signature(token).await?;
+                self.remember(token, &claims);
+                claims
+            }
+        };
+
+        match claims.get("iss").and_then(Value::as_str) {
+            Some(iss) if iss == self.issuer => {}
+            other => {
+                return Err(unauthorized(
+                    Problem::Issuer,
+                    format!("issuer {other:?} is not `{}`", self.issuer),
+                ));
+            }
+        }
+        self.check_audience(&claims)?;
+        self.check_times(&claims)?;
+
+        let scopes = if route_scopes.is_empty() {
+            None
+        } else {
+            let token_scopes = token_scopes(&claims);
+            if !token_scopes.iter().any(|s| route_scopes.contains(s)) {
+                return Err(AuthFailure::Forbidden {
+                    reason: format!(
+                        "the token's scopes [{}] include none of the route's [{}]",
+                        token_scopes.join(" "),
+                        route_scopes.join(" ")
+                    ),
+                });
+            }
+            Some(token_scopes)
+        };
+        Ok(Authorized {
+            claims: flatten_claims(&claims),
+            scopes,
+        })
+    }
+
+    /// Parses the token and checks its algorithm, key and signature: the expensive part (an RSA
+    /// verification), done once per token. Returns its claims.
+    async fn verify_signature(&self, token: &str) -> Result<Map<String, Value>, AuthFailure> {
         let parsed = jwt::parse(token).map_err(|r| unauthorized(Problem::Invalid, r))?;
 
         // Only RSA: `none` and HMAC never get as far as a key.
@@ -278,39 +331,25 @@ impl JwtVerifier {
                 "the token's signature does not verify",
             ));
         }
-        let claims = parsed.claims;
+        Ok(parsed.claims)
+    }
 
-        match claims.get("iss").and_then(Value::as_str) {
-            Some(iss) if iss == self.issuer => {}
-            other => {
-                return Err(unauthorized(
-                    Problem::Issuer,
-                    format!("issuer {other:?} is not `{}`", self.issuer),
-                ));
+    /// Claims of a token whose signature was verified before. Every claim check (issuer,
+    /// audience, times, scopes) still runs on each request; only the signature is not redone.
+    fn verified_claims(&self, token: &str) -> Option<Map<String, Value>> {
+        let digest = Sha256::digest(token.as_bytes());
+        self.verified.lock().ok()?.get(digest.as_slice()).cloned()
+    }
+
+    fn remember(&self, token: &str, claims: &Map<String, Value>) {
+        let digest = Sha256::digest(token.as_bytes());
+        if let Ok(mut verified) = self.verified.lock() {
+            // Bounded: a flood of distinct valid tokens costs a re-verification, never memory.
+            if verified.len() >= MAX_VERIFIED {
+                verified.clear();
             }
+            verified.insert(digest.to_vec(), claims.clone());
         }
-        self.check_audience(&claims)?;
-        self.check_times(&claims)?;
-
-        let scopes = if route_scopes.is_empty() {
-            None
-        } else {
-            let token_scopes = token_scopes(&claims);
-            if !token_scopes.iter().any(|s| route_scopes.contains(s)) {
-                return Err(AuthFailure::Forbidden {
-                    reason: format!(
-                        "the token's scopes [{}] include none of the route's [{}]",
-                        token_scopes.join(" "),
-                        route_scopes.join(" ")
-                    ),
-                });
-            }
-            Some(token_scopes)
-        };
-        Ok(Authorized {
-            claims: flatten_claims(&claims),
-            scopes,
-        })
     }
 
     /// `aud` when the token has one (a string or a list), else `client_id` (Cognito access tokens).

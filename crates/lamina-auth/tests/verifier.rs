@@ -639,3 +639,41 @@ async fn prefetch_loads_the_keys_before_the_first_token() {
     );
     assert!(unreachable.prefetch().await.is_err());
 }
+
+#[tokio::test]
+async fn a_token_verified_once_is_still_checked_on_every_request() {
+    let verifier = verifier();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = with(access_claims(), |c| {
+        c.insert("exp".into(), json!(now + 1));
+    });
+    let token = sign(
+        &keys()[0],
+        &json!({"kid": "kid-0", "alg": "RS256"}),
+        &claims,
+    );
+    let header = format!("Bearer {token}");
+    verifier.authorize(Some(&header), &[]).await.unwrap();
+    // The signature is remembered, the scopes and the clock are not.
+    let failure = verifier
+        .authorize(Some(&header), &["rides/admin".to_owned()])
+        .await
+        .unwrap_err();
+    assert_eq!(failure.status(), 403);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let failure = verifier.authorize(Some(&header), &[]).await.unwrap_err();
+    assert_eq!(failure.status(), 401, "{failure:?}");
+    // A token that differs in one byte is verified afresh, and fails.
+    let mut tampered = token.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let failure = verifier
+        .authorize(Some(&format!("Bearer {tampered}")), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(failure.status(), 401);
+}
