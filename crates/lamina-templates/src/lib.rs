@@ -22,6 +22,9 @@ static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 /// The domains of the built-in example, each with its own routes and tests.
 pub const EXAMPLE_DOMAINS: [&str; 3] = ["user", "ride", "payment"];
 
+/// The stages `lamina new` writes to lamina.toml, each with its Terraform root.
+pub const STAGES: [&str; 3] = ["dev", "staging", "prod"];
+
 /// Names that never belong in a generated project, even if a developer left them in `templates/`.
 const JUNK: [&str; 8] = [
     "node_modules",
@@ -138,6 +141,13 @@ pub fn new_project(opts: &NewProject) -> Result<Written, ScaffoldError> {
     files.add_dir(dir("project"), Path::new(""), &vars)?;
     files.add_dir(dir("shared"), Path::new("backend/shared"), &vars)?;
     files.add_dir(dir("infra"), Path::new("infra/terraform"), &vars)?;
+    // One stage root per stage, from one template: they differ only in their state key.
+    for stage in STAGES {
+        let mut stage_vars = vars.clone();
+        stage_vars.insert("stage", stage.to_owned());
+        let to = Path::new("infra/terraform").join(stage);
+        files.add_dir(dir("infra/__stage__"), &to, &stage_vars)?;
+    }
     files.add_dir(dir("frontend"), Path::new("frontend"), &vars)?;
     for domain in &opts.domains {
         let dvars = domain_vars(&vars, domain, &format!("/{domain}"));
@@ -388,7 +398,8 @@ impl FileSet {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            if JUNK.contains(&name) || name.ends_with(".pyc") {
+            // `__stage__` is rendered once per stage, by its caller.
+            if JUNK.contains(&name) || name.ends_with(".pyc") || name == "__stage__" {
                 continue;
             }
             let target = to.join(out_name(name, vars));
@@ -519,6 +530,7 @@ mod tests {
             ("domain", "d".to_owned()),
             ("prefix", "/d".to_owned()),
             ("domains", String::new()),
+            ("stage", "dev".to_owned()),
         ]);
         for path in template_paths().iter().filter(|p| p.ends_with(".tmpl")) {
             let text = TEMPLATES.get_file(path).unwrap().contents_utf8().unwrap();
