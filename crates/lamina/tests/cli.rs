@@ -333,3 +333,28 @@ fn diff_lines<'a>(before: &str, after: &'a str) -> Vec<&'a str> {
     );
     new[first..first + added].to_vec()
 }
+
+/// The frontend `lamina dev` prints (`http://127.0.0.1:5173`) may call the API: its origin is
+/// allowed by the dev stage's CORS, and its callback is a registered Cognito redirect.
+#[test]
+fn the_dev_frontend_origin_is_allowed() {
+    let (_tmp, root) = example();
+    let config = lamina_config::LoadedConfig::load(&root.join("lamina.toml")).unwrap();
+    let dev = config.stage("dev").unwrap();
+    let origins: Vec<&str> = dev
+        .stage
+        .cors_origins
+        .iter()
+        .map(|o| o.get_ref().as_str())
+        .collect();
+    assert!(origins.contains(&"http://127.0.0.1:5173"), "{origins:?}");
+    let callbacks: Vec<&str> = config.config.auth.urls["dev"]
+        .callback
+        .iter()
+        .map(|c| c.get_ref().as_str())
+        .collect();
+    assert!(
+        callbacks.contains(&"http://127.0.0.1:5173/auth/callback"),
+        "{callbacks:?}"
+    );
+}
