@@ -51,17 +51,9 @@ pub struct Uv {
 impl Uv {
     /// `LAMINA_UV`, then `uv` on `PATH`, then `<root>/.lamina/tools/uv`.
     pub fn find(root: &Path) -> Result<Self, BuildError> {
-        if let Some(path) = std::env::var_os("LAMINA_UV").filter(|p| !p.is_empty()) {
-            return Ok(Self { path: path.into() });
-        }
-        if let Some(path) = which("uv") {
-            return Ok(Self { path });
-        }
-        let local = root.join(".lamina/tools/uv");
-        if local.is_file() {
-            return Ok(Self { path: local });
-        }
-        Err(BuildError::UvNotFound)
+        lamina_config::find_uv(root)
+            .map(|path| Self { path })
+            .ok_or(BuildError::UvNotFound)
     }
 
     fn command(&self, cwd: &Path) -> Command {
@@ -275,25 +267,7 @@ pub(crate) fn parse_no_wheel(stderr: &str) -> Option<(String, String)> {
     None
 }
 
-/// A program on `PATH`.
-pub(crate) fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
-}
+pub(crate) use lamina_config::which;
 
 fn tempfile_in(dir: &Path) -> std::io::Result<PathBuf> {
     let n = std::time::SystemTime::now()

@@ -9,6 +9,7 @@ mod model;
 mod names;
 mod routes;
 pub mod schema;
+mod tools;
 mod validate;
 
 use std::fmt;
@@ -19,6 +20,7 @@ pub use model::*;
 pub use names::{check_domain_name, check_project_name};
 pub use routes::{METHODS, Route, RouteAuth, check_route_path, full_scope, parse_route_key};
 pub use toml::Spanned;
+pub use tools::{find_uv, which};
 
 /// The name of the config file.
 pub const FILE_NAME: &str = "lamina.toml";

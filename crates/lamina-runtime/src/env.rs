@@ -54,26 +54,7 @@ pub enum EnvError {
     },
 }
 
-/// uv: `$LAMINA_UV`, then `uv` on PATH, then `<root>/.lamina/tools/uv`, then `<root>/.tools/uv-pkg/bin/uv`.
-pub fn find_uv(root: &Path) -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("LAMINA_UV").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let c = dir.join("uv");
-            if c.is_file() {
-                return Some(c);
-            }
-        }
-    }
-    [
-        root.join(".lamina/tools/uv"),
-        root.join(".tools/uv-pkg/bin/uv"),
-    ]
-    .into_iter()
-    .find(|c| c.is_file())
-}
+pub use lamina_config::find_uv;
 
 /// The hash of everything the env is made from: Python version, extras, and every requirements file
 /// with the files it includes (`-r`/`-c`), by content.

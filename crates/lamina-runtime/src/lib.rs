@@ -280,19 +280,7 @@ struct DropGuard(Arc<Inner>);
 
 impl Drop for DropGuard {
     fn drop(&mut self) {
-        self.0.shutting_down.store(true, Ordering::SeqCst);
-        let workers: Vec<Arc<Worker>> = self
-            .0
-            .workers
-            .lock()
-            .expect("workers")
-            .values()
-            .cloned()
-            .collect();
-        for w in &workers {
-            w.expected_exit.store(true, Ordering::SeqCst);
-        }
-        worker::kill_groups(workers.iter().map(|w| w.pid));
+        self.0.kill_all_workers();
         worker::kill_groups(self.0.take_zygotes().iter().map(|z| z.pid));
         for t in self.0.tasks.lock().expect("tasks").drain(..) {
             t.abort();
@@ -566,18 +554,7 @@ impl Runtime {
     /// Kills every worker (process groups) and waits until they are reaped; stops the Runtime API.
     pub async fn shutdown(&self) {
         let inner = &self.inner;
-        inner.shutting_down.store(true, Ordering::SeqCst);
-        let workers: Vec<Arc<Worker>> = inner
-            .workers
-            .lock()
-            .expect("workers")
-            .values()
-            .cloned()
-            .collect();
-        for w in &workers {
-            w.expected_exit.store(true, Ordering::SeqCst);
-        }
-        worker::kill_groups(workers.iter().map(|w| w.pid));
+        let workers = inner.kill_all_workers();
         for w in &workers {
             let mut dead = w.dead.subscribe();
             let _ = tokio::time::timeout(Duration::from_secs(5), dead.wait_for(|d| *d)).await;
@@ -687,6 +664,24 @@ impl Runtime {
 }
 
 impl Inner {
+    /// Marks the runtime as stopping and SIGKILLs every worker's process group; returns the
+    /// workers so a caller can wait for them to be reaped.
+    fn kill_all_workers(&self) -> Vec<Arc<Worker>> {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let workers: Vec<Arc<Worker>> = self
+            .workers
+            .lock()
+            .expect("workers")
+            .values()
+            .cloned()
+            .collect();
+        for w in &workers {
+            w.expected_exit.store(true, Ordering::SeqCst);
+        }
+        worker::kill_groups(workers.iter().map(|w| w.pid));
+        workers
+    }
+
     /// The domain's zygote if it can fork now. Starts one when there is none, or the requirements
     /// changed since it started (the old one drains); a worker is spawned plainly meanwhile.
     pub(crate) fn zygote(&self, pool: &Pool) -> Option<Arc<zygote::Zygote>> {
