@@ -297,18 +297,22 @@ pub async fn run(
     let mut web = None;
     let mut frontend_url = None;
     if let (true, Some(fe)) = (options.frontend, config.config.frontend.as_ref()) {
-        let mut env: Vec<(String, String)> = fe
-            .env
-            .get(view.name)
-            .map(|vars| {
-                vars.iter()
-                    .map(|(k, v)| (k.get_ref().clone(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        env.push(("VITE_API_URL".into(), api_url.clone()));
-        env.push(("VITE_AUTH_URL".into(), issuer.clone()));
-        env.push(("VITE_AUTH_CLIENT_ID".into(), client_id.clone()));
+        // The same variables, in the same shape, as `lamina deploy` builds the stage with. The
+        // local Cognito serves its hosted UI (/login, /logout) on the issuer's origin.
+        let cognito_domain = issuer_origin(&issuer);
+        let env: Vec<(String, String)> = lamina_config::frontend_env(
+            &config,
+            view.name,
+            &lamina_config::FrontendEndpoints {
+                api_url: api_url.clone(),
+                authority: issuer.clone(),
+                client_id: client_id.clone(),
+                cognito_domain,
+                region: config.config.project.region.get_ref().clone(),
+            },
+        )
+        .into_iter()
+        .collect();
         let dir = root.join(fe.path.get_ref());
         match frontend::start(&dir, options.frontend_port, env, output.clone()).await {
             Ok(process) => {
@@ -387,4 +391,15 @@ fn banner(endpoints: &Endpoints, users: &[(String, String)], config: &LoadedConf
 /// Where `lamina dev` keeps its state.
 pub fn state_dir(config: &LoadedConfig) -> PathBuf {
     config.root.join(".lamina")
+}
+
+/// `http://127.0.0.1:3001/local_pool` → `http://127.0.0.1:3001`; a real Cognito issuer
+/// (`auth.dev_issuer`) has its hosted UI elsewhere, which it names only in its own settings, so
+/// the issuer's origin is the best local answer.
+fn issuer_origin(issuer: &str) -> String {
+    let after_scheme = issuer.find("://").map_or(0, |i| i + 3);
+    match issuer[after_scheme..].find('/') {
+        Some(i) => issuer[..after_scheme + i].to_owned(),
+        None => issuer.to_owned(),
+    }
 }

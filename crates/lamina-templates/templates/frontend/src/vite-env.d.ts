@@ -2,8 +2,8 @@
 
 interface ImportMetaEnv {
   readonly VITE_API_URL?: string;
-  readonly VITE_AUTH_URL?: string;
-  readonly VITE_AUTH_CLIENT_ID?: string;
+  readonly VITE_COGNITO_AUTHORITY?: string;
+  readonly VITE_COGNITO_CLIENT_ID?: string;
   readonly VITE_APP_TITLE?: string;
 }
 

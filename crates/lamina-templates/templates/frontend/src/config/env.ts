@@ -34,8 +34,8 @@ function createEnv(): Env {
   const raw = import.meta.env;
   const parsed = EnvSchema.safeParse({
     API_URL: raw.VITE_API_URL,
-    AUTH_URL: raw.VITE_AUTH_URL,
-    AUTH_CLIENT_ID: raw.VITE_AUTH_CLIENT_ID,
+    AUTH_URL: raw.VITE_COGNITO_AUTHORITY,
+    AUTH_CLIENT_ID: raw.VITE_COGNITO_CLIENT_ID,
     APP_TITLE: raw.VITE_APP_TITLE,
   });
   if (!parsed.success) {

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 export function SignInButton() {
   const note = authConfigured
     ? "Sign-in (OIDC code + PKCE) is not implemented in this template yet."
-    : "Sign-in is not configured: set VITE_AUTH_URL and VITE_AUTH_CLIENT_ID.";
+    : "Sign-in is not configured: set VITE_COGNITO_AUTHORITY and VITE_COGNITO_CLIENT_ID.";
 
   return (
     <div className="flex flex-col items-end gap-1">
