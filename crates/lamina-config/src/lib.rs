@@ -226,9 +226,7 @@ impl StageView<'_> {
                 full.clone(),
             );
         }
-        for (k, v) in &domain.env {
-            env.insert(k.get_ref().clone(), v.replace("{stage}", self.name));
-        }
+        env.extend(self.user_env(&name));
         Some(DomainSettings {
             path: self.config.root.join(domain.path.get_ref()),
             prefix,
@@ -248,6 +246,22 @@ impl StageView<'_> {
             secrets,
             name,
         })
+    }
+
+    /// The environment a domain's `env` table gives it in this stage (`{stage}` replaced): what
+    /// Terraform adds to Lamina's own variables, which it computes itself.
+    pub fn user_env(&self, domain: &str) -> std::collections::BTreeMap<String, String> {
+        self.config
+            .config
+            .domains
+            .get(domain)
+            .map(|d| {
+                d.env
+                    .iter()
+                    .map(|(k, v)| (k.get_ref().clone(), v.replace("{stage}", self.name)))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Every domain of the project, resolved for this stage, in name order.

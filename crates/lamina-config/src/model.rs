@@ -37,6 +37,9 @@ pub struct Config {
     pub auth: Auth,
     /// The React frontend, built and uploaded to S3 + CloudFront.
     pub frontend: Option<Frontend>,
+    /// The VPC of domains that set `vpc = true` (to reach RDS or other private resources): a new
+    /// one with private subnets and VPC endpoints (no NAT gateway), or an existing one.
+    pub network: Option<Network>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -242,6 +245,38 @@ pub struct Domain {
     pub layers: Vec<Spanned<String>>,
     /// Cold-start budget in ms, checked by `lamina build --profile`.
     pub init_budget_ms: Option<u32>,
+    // Deployment of the domain's function (lamina deploy).
+    /// Run the function in the private subnets of `[network]`, e.g. to reach a database.
+    #[serde(default)]
+    pub vpc: bool,
+    /// Lambda SnapStart on published versions (Python 3.12 and later): a snapshot of the
+    /// initialised function replaces most of the cold start.
+    #[serde(default)]
+    pub snap_start: bool,
+    /// Instances kept initialised on the `live` alias (billed while idle); 0 or absent: none.
+    #[schemars(with = "Option<u32>")]
+    pub provisioned_concurrency: Option<Spanned<u32>>,
+}
+
+/// The VPC of the domains with `vpc = true`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// An existing VPC (`vpc-...`) to use instead of creating one; then `subnet_ids` is required.
+    #[schemars(with = "Option<String>")]
+    pub vpc_id: Option<Spanned<String>>,
+    /// Private subnets of the existing VPC the functions run in.
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    /// CIDR block of the VPC Lamina creates.
+    pub cidr: Option<String>,
+    /// Availability zones of the VPC Lamina creates (one private subnet each).
+    pub az_count: Option<u32>,
+    /// Interface VPC endpoints, by service (`ssm`, `secretsmanager`, `sqs`...). Each costs about
+    /// $7 a month per availability zone. Default: `["ssm"]`, so functions can read their secrets.
+    pub interface_endpoints: Option<Vec<String>>,
+    /// Gateway VPC endpoints (free): `s3`, `dynamodb`. Default: both.
+    pub gateway_endpoints: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

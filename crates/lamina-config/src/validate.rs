@@ -116,6 +116,7 @@ pub(crate) fn validate(loaded: &LoadedConfig) -> Vec<Diagnostic> {
     check_layers_and_domains(&mut c);
     check_auth(&mut c);
     check_frontend(&mut c);
+    check_network(&mut c);
     c.out
 }
 
@@ -438,6 +439,7 @@ fn check_layers_and_domains(c: &mut Checker<'_>) {
                     .set_label("`actions = [\"*\"]` defeats least privilege");
             }
         }
+        check_deployment(c, n, name.span(), domain);
         if let Some(rc) = &domain.reserved_concurrency {
             if *rc.get_ref() == 0 {
                 c.warning(
@@ -648,6 +650,70 @@ fn check_frontend(c: &mut Checker<'_>) {
                 )
                 .set_label("Vite only exposes `VITE_*` variables to the app");
             }
+        }
+    }
+}
+
+/// SnapStart, provisioned concurrency and VPC settings of a domain's function.
+fn check_deployment(c: &mut Checker<'_>, n: &str, at: Range<usize>, domain: &crate::Domain) {
+    let config = &c.loaded.config;
+    if domain.snap_start && config.project.python == crate::PythonVersion::Py311 {
+        c.error(
+            at.clone(),
+            format!("domain `{n}`: SnapStart needs Python 3.12 or later"),
+        )
+        .set_label("Lambda offers SnapStart for python3.12 and later");
+        c.set_hint("set `python = \"3.12\"` in [project], or remove `snap_start`");
+    }
+    if let Some(pc) = &domain.provisioned_concurrency {
+        if let Some(rc) = &domain.reserved_concurrency {
+            if pc.get_ref() > rc.get_ref() {
+                c.error(
+                    pc.span(),
+                    format!(
+                        "domain `{n}`: provisioned concurrency {} is above its reserved concurrency {}",
+                        pc.get_ref(),
+                        rc.get_ref()
+                    ),
+                )
+                .set_label("Lambda refuses more provisioned than reserved instances");
+            }
+        }
+    }
+    if domain.vpc && config.network.is_none() {
+        c.warning(
+            at,
+            format!("domain `{n}` runs in a VPC that Lamina creates"),
+        )
+        .set_label("no [network] table: a new VPC with private subnets and VPC endpoints");
+        c.set_hint("set `[network] vpc_id` and `subnet_ids` to use an existing VPC (where your database is)");
+    }
+}
+
+/// An existing VPC needs its subnets; a VPC Lamina creates needs a CIDR it can split.
+fn check_network(c: &mut Checker<'_>) {
+    let Some(network) = &c.loaded.config.network else {
+        return;
+    };
+    if let Some(vpc) = &network.vpc_id {
+        if !vpc.get_ref().starts_with("vpc-") {
+            c.error(vpc.span(), format!("invalid VPC id `{}`", vpc.get_ref()))
+                .set_label("a VPC id looks like `vpc-0abc1234`");
+        } else if network.subnet_ids.is_empty() {
+            c.error(vpc.span(), "an existing VPC needs `subnet_ids`")
+                .set_label("the private subnets the functions run in");
+            c.set_hint("add `subnet_ids = [\"subnet-...\", \"subnet-...\"]` (two or more zones)");
+        }
+    }
+    if let Some(az) = network.az_count {
+        if !(1..=6).contains(&az) {
+            let span = network.vpc_id.as_ref().map_or(0..0, Spanned::span);
+            c.out.push(
+                Diagnostic::error(format!(
+                    "`[network] az_count = {az}` must be between 1 and 6"
+                ))
+                .at(&c.loaded.source, span),
+            );
         }
     }
 }

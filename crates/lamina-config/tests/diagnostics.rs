@@ -301,3 +301,46 @@ fn a_file_without_auth_gets_the_defaults() {
     assert_eq!(loaded.config.auth.refresh_token_days, 30);
     assert!(loaded.config.auth.refresh_token_rotation);
 }
+
+// Deployment settings of a function: SnapStart, provisioned concurrency, VPC.
+error_snapshot!(
+    snap_start_needs_python_312,
+    edit("python = \"3.12\"", "python = \"3.11\"").replace(
+        "layers = [\"deps\", \"shared\"]\n",
+        "layers = [\"deps\", \"shared\"]\nsnap_start = true\n"
+    )
+);
+error_snapshot!(
+    provisioned_above_reserved,
+    edit(
+        "layers = [\"deps\", \"shared\"]\n",
+        "layers = [\"deps\", \"shared\"]\nreserved_concurrency = 2\nprovisioned_concurrency = 5\n"
+    )
+);
+error_snapshot!(
+    existing_vpc_needs_subnets,
+    format!(
+        "{}\n[network]\nvpc_id = \"vpc-0abc1234\"\n",
+        edit(
+            "layers = [\"deps\", \"shared\"]\n",
+            "layers = [\"deps\", \"shared\"]\nvpc = true\n"
+        )
+    )
+);
+
+#[test]
+fn a_vpc_domain_without_network_warns_that_one_is_created() {
+    let dir = project();
+    let text = edit(
+        "layers = [\"deps\", \"shared\"]\n",
+        "layers = [\"deps\", \"shared\"]\nvpc = true\n",
+    );
+    let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
+    let warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("runs in a VPC that Lamina creates"),
+        "{}",
+        warnings[0]
+    );
+}
