@@ -60,18 +60,28 @@ pub enum Command {
     Lock(LockArgs),
     /// Run the whole stack locally: API Gateway, Lambda workers, Cognito and the frontend.
     Dev(DevArgs),
-    /// Show what `deploy` would change in a stage.
-    Plan(StageArgs),
-    /// Build, then apply Terraform and upload the frontend for a stage.
-    Deploy(StageArgs),
-    /// Destroy a stage's resources (refused for protected stages).
-    Destroy(StageArgs),
+    /// Create the state and artifact buckets of an AWS account and region (once; deploy does it
+    /// when they are missing).
+    Bootstrap(BootstrapArgs),
+    /// Build, upload and show what `deploy` would change in a stage.
+    Plan(PlanArgs),
+    /// Build, upload, apply Terraform and publish the frontend for a stage.
+    Deploy(DeployArgs),
+    /// Redeploy an earlier release of a stage (its code and settings) through Terraform.
+    Rollback(RollbackArgs),
+    /// List a stage's releases.
+    Releases(ReleasesArgs),
+    /// Destroy a stage's resources (protected stages need `--force --confirm STAGE`).
+    Destroy(DestroyArgs),
+    /// Release a stage's state lock left behind by a crashed run.
+    Unlock(UnlockArgs),
     /// Tail a domain's logs.
     Logs(StageArgs),
     /// Print a token of a test user for the local Cognito.
     Token(TokenArgs),
-    /// Set, list or remove a stage's secrets (SSM parameters).
-    Secret(StageArgs),
+    /// Set, list or remove a stage's secrets (SSM SecureString parameters).
+    #[command(subcommand)]
+    Secret(SecretCommand),
     /// Check the project: config, generated files, limits.
     Check(StageArgs),
     /// Print the merged OpenAPI document of every domain.
@@ -217,6 +227,177 @@ pub struct DevArgs {
     /// Workers per domain when a domain sets no `reserved_concurrency`.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: u32,
+}
+
+/// Arguments of `lamina bootstrap`.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Stage whose account and region to bootstrap.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `lamina plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Stage to plan.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Plan even when nothing changed since the stage's current release (finds drift).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the summary as JSON on stdout (for CI).
+    #[arg(long)]
+    pub json: bool,
+    /// Fail when a lock is missing or out of date instead of re-locking (for CI).
+    #[arg(long, env = "LAMINA_LOCKED")]
+    pub locked: bool,
+}
+
+/// Arguments of `lamina deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Stage to deploy.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Apply without asking (CI). Without a terminal to ask on, deploy refuses to apply otherwise.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Let a protected stage's plan replace or destroy data-bearing resources (user pool,
+    /// buckets, tables, log groups).
+    #[arg(long)]
+    pub allow_destroy: bool,
+    /// Run Terraform even when nothing changed since the current release (repairs drift).
+    #[arg(long)]
+    pub force: bool,
+    /// Wait until CloudFront's invalidation has completed.
+    #[arg(long)]
+    pub wait: bool,
+    /// Invalidate every path (`/*`) instead of only the changed ones.
+    #[arg(long)]
+    pub invalidate_all: bool,
+    /// Leave the frontend as it is.
+    #[arg(long)]
+    pub no_frontend: bool,
+    /// Fail when a lock is missing or out of date instead of re-locking (for CI).
+    #[arg(long, env = "LAMINA_LOCKED")]
+    pub locked: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `lamina rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Stage to roll back.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Release to go back to (its number, see `lamina releases`); the one before the current
+    /// release by default.
+    #[arg(long, value_name = "RELEASE")]
+    pub to: Option<String>,
+    /// Apply without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Let a protected stage's plan replace or destroy data-bearing resources.
+    #[arg(long)]
+    pub allow_destroy: bool,
+    /// Wait until CloudFront's invalidation has completed.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `lamina releases`.
+#[derive(Debug, Args)]
+pub struct ReleasesArgs {
+    /// Stage whose releases to list.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `lamina destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Stage to destroy.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Destroy without asking (not enough for a protected stage: see `--force`).
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Destroy a protected stage (with `--confirm STAGE`, or the name typed at the prompt).
+    #[arg(long)]
+    pub force: bool,
+    /// The stage's name, confirming the destruction of a protected stage without a prompt.
+    #[arg(long, value_name = "STAGE")]
+    pub confirm: Option<String>,
+    /// Also delete the stage's state, release history and the artifacts no other stage uses.
+    #[arg(long)]
+    pub purge: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `lamina unlock`.
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// Stage whose state lock to release.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Release it without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Set a secret's value, read from stdin (never from the command line, which shells keep).
+    Set(SecretSetArgs),
+    /// List a stage's secrets: names, versions and last change, never values.
+    List(SecretListArgs),
+    /// Delete a secret.
+    Rm(SecretRmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SecretSetArgs {
+    /// Name of the secret, as a domain's `secrets` lists it (`stripe-api-key`).
+    pub name: String,
+    /// Stage whose secret to set.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// KMS key to encrypt with; SSM's AWS managed key (`alias/aws/ssm`) by default.
+    #[arg(long, value_name = "KEY")]
+    pub kms_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretListArgs {
+    /// Stage whose secrets to list.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretRmArgs {
+    /// Name of the secret.
+    pub name: String,
+    /// Stage whose secret to delete.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
 }
 
 /// Arguments of the commands whose issues have not landed yet.

@@ -356,3 +356,41 @@ impl Reporter for ProgressReporter {
         self.printer.diagnostic(&format!("warning: {message}"));
     }
 }
+
+/// The build `plan`, `deploy` and `destroy` start with: cached, so it costs a hash when nothing
+/// changed. Zips over Lambda's 50 MB direct-upload limit are fine: deploys go through S3.
+pub(crate) fn build_for_deploy(
+    config: &LoadedConfig,
+    stage: &str,
+    locked: bool,
+    printer: Printer,
+) -> Result<lamina_build::Manifest, CliError> {
+    let options = BuildOptions {
+        stage: stage.to_owned(),
+        locked,
+        s3_upload: true,
+        ..BuildOptions::default()
+    };
+    let reporter = ProgressReporter::new(printer);
+    let started = std::time::Instant::now();
+    let result = lamina_build::build(config, &options, &reporter);
+    reporter.clear();
+    let outcome = result?;
+    if let Err(why) = &outcome.pyc {
+        printer.diagnostic(&format!("warning: no `.pyc` precompiled: {why}"));
+    }
+    let built = outcome
+        .artifacts
+        .iter()
+        .filter(|a| a.status == Status::Built)
+        .count();
+    printer.status(
+        if outcome.noop { "Fresh" } else { "Built" },
+        &format!(
+            "{} artifacts ({built} built) in {:.2} s",
+            outcome.artifacts.len(),
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    Ok(outcome.manifest)
+}

@@ -2,6 +2,7 @@
 
 mod add;
 mod build;
+mod deploy;
 mod dev;
 mod new;
 mod routes;
@@ -32,12 +33,16 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         Command::Build(args) => build::run(&load(config, printer)?, &args, printer),
         Command::Lock(args) => build::lock(&load(config, printer)?, &args, printer),
         Command::Dev(args) => dev::run(load(config, printer)?, &args, printer),
-        Command::Plan(_) => not_yet("plan", 0),
-        Command::Deploy(_) => not_yet("deploy", 0),
-        Command::Destroy(_) => not_yet("destroy", 0),
+        Command::Bootstrap(args) => deploy::bootstrap(&load(config, printer)?, &args, printer),
+        Command::Plan(args) => deploy::plan(&load(config, printer)?, &args, printer),
+        Command::Deploy(args) => deploy::deploy(&load(config, printer)?, &args, printer),
+        Command::Rollback(args) => deploy::rollback(&load(config, printer)?, &args, printer),
+        Command::Releases(args) => deploy::releases(&load(config, printer)?, &args, printer),
+        Command::Destroy(args) => deploy::destroy(&load(config, printer)?, &args, printer),
+        Command::Unlock(args) => deploy::unlock(&load(config, printer)?, &args, printer),
         Command::Logs(_) => not_yet("logs", 0),
         Command::Token(args) => token::run(&load(config, printer)?, &args, printer),
-        Command::Secret(_) => not_yet("secret", 0),
+        Command::Secret(command) => deploy::secret(&load(config, printer)?, command, printer),
         Command::Check(_) => not_yet("check", 0),
         Command::Openapi(_) => not_yet("openapi", 0),
         Command::Ci(_) => not_yet("ci", 0),
