@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib.metadata
+import inspect
 import sys
 from typing import Any
 
@@ -89,6 +90,29 @@ def patch_ec2() -> None:
         return describe(self, filters, zone_names, zone_ids)
 
     RegionsAndZonesBackend.describe_availability_zones = describe_with_wildcards
+
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    # Gap: moto keeps a security group rule's Description only for CIDR ranges; a rule that
+    # references a prefix list or another security group comes back without it. Diff: the
+    # network module's egress rules to the S3/DynamoDB gateway endpoints (prefix lists) and
+    # the endpoints' ingress rule from each domain's group get their description re-added
+    # every plan. AWS returns the description of every kind of rule.
+    rule_init = SecurityGroupRule.__init__
+
+    def rule_keeping_description(self: Any, *args: Any, **kwargs: Any) -> None:
+        rule_init(self, *args, **kwargs)
+        given = inspect.signature(rule_init).bind(self, *args, **kwargs).arguments
+        referenced = given.get("prefix_list_id") or given.get("source_group") or {}
+        self.referenced_description = referenced.get("Description")
+
+    def description(self: Any) -> str | None:
+        return self.ip_range.get("Description") or getattr(
+            self, "referenced_description", None
+        )
+
+    SecurityGroupRule.__init__ = rule_keeping_description
+    SecurityGroupRule.description = property(description)
 
 
 def patch_cognito() -> None:
