@@ -128,6 +128,13 @@ resource "aws_vpc_endpoint" "gateway" {
   route_table_ids   = local.route_table_ids
 
   tags = merge(var.tags, { Name = "${var.name}-${each.value}" })
+
+  lifecycle {
+    precondition {
+      condition     = length(local.route_table_ids) > 0
+      error_message = "No route table is associated with the given subnet_ids, so a ${each.value} gateway endpoint would route nothing: associate the subnets with a route table (they use the VPC's main one), or set gateway_endpoints = []."
+    }
+  }
 }
 
 resource "aws_security_group" "endpoints" {
