@@ -19,12 +19,23 @@ export UV_CACHE_DIR="${UV_CACHE_DIR:-$HOME/.cache/uv}"
 
 # checkov in its own venv: its pins clash with other tools'. It scans the generated Terraform.
 CHECKOV_VERSION=3.3.30
-if [ ! -x "$TOOLS/checkov/bin/checkov" ] || ! "$TOOLS/checkov/bin/checkov" --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
+# The version is read from the venv's metadata: `checkov --version` takes ~8 s to start.
+if [ ! -x "$TOOLS/checkov/bin/checkov" ] || ! "$TOOLS/checkov/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('checkov') != '$CHECKOV_VERSION')" 2>/dev/null; then
   echo "==> installing checkov $CHECKOV_VERSION into .tools/checkov" >&2
   uv venv -q --allow-existing --python python3 "$TOOLS/checkov"
   uv pip install -q --python "$TOOLS/checkov/bin/python" "checkov==$CHECKOV_VERSION"
 fi
 export LAMINA_CHECKOV="$TOOLS/checkov/bin/checkov"
+
+# moto (server mode) in its own venv: the AWS the deploy tests run against, started through
+# scripts/moto_server.py, whose patches are written against exactly this version.
+MOTO_VERSION=5.2.5
+if [ ! -x "$TOOLS/moto/bin/python" ] || ! "$TOOLS/moto/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$MOTO_VERSION')" 2>/dev/null; then
+  echo "==> installing moto $MOTO_VERSION into .tools/moto" >&2
+  uv venv -q --allow-existing --python python3 "$TOOLS/moto"
+  uv pip install -q --python "$TOOLS/moto/bin/python" "moto[server]==$MOTO_VERSION"
+fi
+export LAMINA_MOTO_PYTHON="$TOOLS/moto/bin/python"
 
 for tool in cargo python3 node npm terraform; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: \`$tool\` is not installed" >&2; exit 1; }

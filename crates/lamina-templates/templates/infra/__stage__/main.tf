@@ -11,6 +11,7 @@ module "app" {
 
   project            = var.project
   stage              = local.stage
+  region             = var.region
   python             = var.python
   architecture       = var.architecture
   log_level          = var.log_level
@@ -18,8 +19,10 @@ module "app" {
   protected          = var.protected
   alarm_email        = var.alarm_email
   cors_origins       = var.cors_origins
+  artifact_bucket    = var.artifact_bucket
   layers             = var.layers
   domains            = var.domains
   routes             = var.routes
   auth               = var.auth
+  network            = var.network
 }

@@ -16,6 +16,15 @@ locals {
   }
 
   all_secrets = distinct(flatten([for d in values(var.domains) : d.secrets]))
+
+  vpc_domains = toset([for d, cfg in var.domains : d if cfg.vpc])
+
+  # The deployed frontend signs in too: its own CloudFront URL is added to the stage's
+  # callback and logout URLs from lamina.toml (which for dev are localhost only). The
+  # distribution does not depend on the client, so there is no cycle.
+  site_url      = "https://${module.static_site.cloudfront_distribution_domain_name}"
+  callback_urls = sort(distinct(concat(var.auth.callback_urls, ["${local.site_url}/auth/callback"])))
+  logout_urls   = sort(distinct(concat(var.auth.logout_urls, ["${local.site_url}/"])))
 }
 
 ################################################################################
@@ -25,7 +34,29 @@ locals {
 module "secrets" {
   source = "../secrets"
 
+  region          = var.region
   parameter_names = local.all_secrets
+}
+
+################################################################################
+# Network: only when a domain runs in a VPC (e.g. to reach RDS)
+################################################################################
+
+module "network" {
+  source = "../network"
+
+  create              = length(local.vpc_domains) > 0
+  region              = var.region
+  name                = local.name
+  vpc_id              = var.network.vpc_id
+  subnet_ids          = var.network.subnet_ids
+  cidr                = var.network.cidr
+  az_count            = var.network.az_count
+  interface_endpoints = var.network.interface_endpoints
+  gateway_endpoints   = var.network.gateway_endpoints
+  security_groups     = local.vpc_domains
+
+  tags = var.tags
 }
 
 ################################################################################
@@ -35,13 +66,14 @@ module "secrets" {
 module "auth" {
   source = "../auth"
 
+  region                     = var.region
   name                       = local.name
   deletion_protection        = var.protected
   groups                     = var.auth.groups
   resource_server_identifier = var.project
   scopes                     = var.auth.scopes
-  callback_urls              = var.auth.callback_urls
-  logout_urls                = var.auth.logout_urls
+  callback_urls              = local.callback_urls
+  logout_urls                = local.logout_urls
   access_token_minutes       = var.auth.access_token_minutes
   id_token_minutes           = var.auth.id_token_minutes
   refresh_token_days         = var.auth.refresh_token_days
@@ -60,7 +92,8 @@ module "layer" {
 
   layer_name               = "${local.name}-${each.key}"
   description              = "${each.key} layer of ${local.name}"
-  filename                 = each.value.zip
+  s3_bucket                = var.artifact_bucket
+  s3_key                   = each.value.s3_key
   source_code_hash         = each.value.sha256_b64
   compatible_runtimes      = [var.python]
   compatible_architectures = [var.architecture]
@@ -74,9 +107,11 @@ module "function" {
   source   = "../domain_function"
   for_each = var.domains
 
+  region           = var.region
   function_name    = "${local.name}-${each.key}"
   description      = "${each.key} domain of ${local.name}"
-  filename         = each.value.zip
+  s3_bucket        = var.artifact_bucket
+  s3_key           = each.value.s3_key
   source_code_hash = each.value.sha256_b64
   handler          = each.value.handler
   runtime          = var.python
@@ -85,7 +120,12 @@ module "function" {
   timeout          = each.value.timeout
   layers           = [for l in each.value.layers : module.layer[l].lambda_layer_version_arn]
 
-  reserved_concurrent_executions = each.value.reserved_concurrency
+  reserved_concurrent_executions    = each.value.reserved_concurrency
+  provisioned_concurrent_executions = each.value.provisioned_concurrency
+  snap_start                        = each.value.snap_start
+
+  vpc_subnet_ids         = each.value.vpc ? module.network.subnet_ids : []
+  vpc_security_group_ids = each.value.vpc ? [module.network.security_group_ids[each.key]] : []
 
   environment_variables = merge(
     {
@@ -173,6 +213,7 @@ module "static_site" {
 module "observability" {
   source = "../observability"
 
+  region         = var.region
   name           = local.name
   function_names = { for d, f in module.function : d => f.lambda_function_name }
   api_id         = module.http_api.api_id

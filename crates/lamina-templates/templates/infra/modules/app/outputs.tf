@@ -28,6 +28,21 @@ output "hosted_ui_domain" {
   value       = module.auth.hosted_ui_domain
 }
 
+output "cognito_domain_url" {
+  description = "Base URL of the hosted UI and OAuth endpoints (https://<prefix>.auth.<region>.amazoncognito.com)."
+  value       = module.auth.domain_url
+}
+
+output "callback_urls" {
+  description = "Callback URLs of the app client: lamina.toml's plus the site's own."
+  value       = local.callback_urls
+}
+
+output "logout_urls" {
+  description = "Logout URLs of the app client: lamina.toml's plus the site's own."
+  value       = local.logout_urls
+}
+
 output "site_bucket" {
   description = "Name of the bucket the frontend is uploaded to."
   value       = module.static_site.s3_bucket_id
@@ -48,6 +63,11 @@ output "function_names" {
   value       = { for d, f in module.function : d => f.lambda_function_name }
 }
 
+output "function_versions" {
+  description = "Map of domain to the version its live alias serves."
+  value       = { for d, f in module.function : d => f.lambda_function_version }
+}
+
 output "function_aliases" {
   description = "Map of domain to the ARN of its live alias."
   value       = { for d, f in module.function : d => f.lambda_alias_arn }
@@ -61,6 +81,11 @@ output "layer_version_arns" {
 output "alarm_topic_arn" {
   description = "ARN of the SNS topic alarms publish to."
   value       = module.observability.sns_topic_arn
+}
+
+output "vpc_id" {
+  description = "VPC of the domains with vpc = true; empty when there are none."
+  value       = module.network.vpc_id
 }
 
 output "dashboard_name" {

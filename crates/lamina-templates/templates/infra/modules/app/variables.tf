@@ -14,6 +14,11 @@ variable "stage" {
   default     = ""
 }
 
+variable "region" {
+  description = "AWS region of the stage (the provider's)."
+  type        = string
+}
+
 variable "python" {
   description = "Lambda runtime of every function and layer, e.g. python3.12."
   type        = string
@@ -56,19 +61,30 @@ variable "cors_origins" {
   default     = []
 }
 
+variable "artifact_bucket" {
+  description = "Bucket holding every function and layer zip (created by `lamina bootstrap`, filled by `lamina deploy`)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.artifact_bucket != "" || length(var.domains) + length(var.layers) == 0
+    error_message = "artifact_bucket is empty but there are domains or layers to deploy: run `lamina bootstrap` (it creates the bucket) and deploy with `lamina deploy`."
+  }
+}
+
 variable "layers" {
-  description = "Map of layer name to its built zip and base64 sha256."
+  description = "Map of layer name to its zip's key in the artifact bucket and its base64 sha256."
   type = map(object({
-    zip        = string
+    s3_key     = string
     sha256_b64 = string
   }))
   default = {}
 }
 
 variable "domains" {
-  description = "Map of domain name to its built zip and function settings."
+  description = "Map of domain name to its zip's key in the artifact bucket and its function settings."
   type = map(object({
-    zip                  = string
+    s3_key               = string
     sha256_b64           = string
     handler              = optional(string, "handler.handler")
     memory               = optional(number, 512)
@@ -82,8 +98,41 @@ variable "domains" {
       actions   = list(string)
       resources = list(string)
     })), [])
+    vpc                     = optional(bool, false)
+    snap_start              = optional(bool, false)
+    provisioned_concurrency = optional(number, 0)
   }))
   default = {}
+
+  validation {
+    condition     = alltrue([for d in values(var.domains) : d.provisioned_concurrency >= 0 && floor(d.provisioned_concurrency) == d.provisioned_concurrency])
+    error_message = "provisioned_concurrency must be a whole number >= 0 (0 turns it off); domains: ${join(", ", [for k, d in var.domains : k if !(d.provisioned_concurrency >= 0 && floor(d.provisioned_concurrency) == d.provisioned_concurrency)])}."
+  }
+
+  validation {
+    condition     = alltrue([for d in values(var.domains) : !d.snap_start || d.provisioned_concurrency == 0])
+    error_message = "snap_start and provisioned_concurrency exclude each other (Lambda does not provision SnapStart versions); domains: ${join(", ", [for k, d in var.domains : k if d.snap_start && d.provisioned_concurrency != 0])}."
+  }
+
+  validation {
+    condition     = alltrue([for d in values(var.domains) : !d.snap_start || try(tonumber(regex("^python3\\.(\\d+)$", var.python)[0]) >= 12, false)])
+    error_message = "snap_start needs python3.12 or later (Lambda SnapStart for Python), the runtime is ${var.python}; set [project] python = \"3.12\" or turn snap_start off for: ${join(", ", [for k, d in var.domains : k if d.snap_start])}."
+  }
+
+  validation {
+    condition     = alltrue([for d in values(var.domains) : d.reserved_concurrency == null || d.provisioned_concurrency <= coalesce(d.reserved_concurrency, 0)])
+    error_message = "provisioned_concurrency cannot exceed reserved_concurrency; domains: ${join(", ", [for k, d in var.domains : k if d.reserved_concurrency != null && d.provisioned_concurrency > coalesce(d.reserved_concurrency, 0)])}."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for d in values(var.domains) : [for l in d.layers : contains(keys(var.layers), l)]]))
+    error_message = "Layers used by a domain but missing from `layers`: ${join(", ", distinct(flatten([for k, d in var.domains : [for l in d.layers : "${k} -> ${l}" if !contains(keys(var.layers), l)]])))}."
+  }
+
+  validation {
+    condition     = alltrue([for d in values(var.domains) : length(d.layers) <= 5])
+    error_message = "A Lambda function can use at most 5 layers; domains: ${join(", ", [for k, d in var.domains : k if length(d.layers) > 5])}."
+  }
 }
 
 variable "routes" {
@@ -109,6 +158,25 @@ variable "auth" {
     refresh_token_rotation = optional(bool, true)
   })
   default = {}
+}
+
+variable "network" {
+  description = "Where domains with `vpc = true` run: an existing VPC (vpc_id + subnet_ids) or a new one; unused when no domain has vpc = true."
+  type = object({
+    vpc_id              = optional(string)
+    subnet_ids          = optional(list(string), [])
+    cidr                = optional(string, "10.20.0.0/16")
+    az_count            = optional(number, 2)
+    interface_endpoints = optional(list(string), ["ssm"])
+    gateway_endpoints   = optional(list(string), ["s3", "dynamodb"])
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.network.vpc_id == null || length(var.network.subnet_ids) > 0
+    error_message = "network.vpc_id is set (an existing VPC) but network.subnet_ids is empty: list the private subnets the functions run in."
+  }
 }
 
 ################################################################################
@@ -152,7 +220,7 @@ variable "content_security_policy" {
 }
 
 variable "wait_for_deployment" {
-  description = "Whether apply waits for the CloudFront distribution to deploy."
+  description = "Whether apply waits (minutes) until CloudFront has propagated the distribution; the site is served once it has."
   type        = bool
-  default     = true
+  default     = false
 }

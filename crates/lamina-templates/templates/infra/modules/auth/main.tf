@@ -1,7 +1,3 @@
-data "aws_region" "current" {
-  count = local.create ? 1 : 0
-}
-
 data "aws_caller_identity" "current" {
   count = local.create ? 1 : 0
 }
@@ -9,7 +5,7 @@ data "aws_caller_identity" "current" {
 locals {
   create = var.create
 
-  region     = try(data.aws_region.current[0].name, "")
+  region     = var.region
   account_id = try(data.aws_caller_identity.current[0].account_id, "")
 
   resource_server_identifier = coalesce(var.resource_server_identifier, var.name)

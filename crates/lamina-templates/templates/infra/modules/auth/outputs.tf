@@ -33,6 +33,11 @@ output "hosted_ui_domain" {
   value       = local.create && var.create_domain ? "${aws_cognito_user_pool_domain.this[0].domain}.auth.${local.region}.amazoncognito.com" : ""
 }
 
+output "domain_url" {
+  description = "Base URL of the hosted UI and OAuth endpoints (https://<prefix>.auth.<region>.amazoncognito.com)."
+  value       = local.create && var.create_domain ? "https://${aws_cognito_user_pool_domain.this[0].domain}.auth.${local.region}.amazoncognito.com" : ""
+}
+
 output "group_names" {
   description = "Names of the user groups."
   value       = [for g in aws_cognito_user_group.this : g.name]

@@ -2,10 +2,6 @@ data "aws_partition" "current" {
   count = local.create ? 1 : 0
 }
 
-data "aws_region" "current" {
-  count = local.create ? 1 : 0
-}
-
 data "aws_caller_identity" "current" {
   count = local.create ? 1 : 0
 }
@@ -14,12 +10,15 @@ locals {
   create = var.create
 
   partition  = try(data.aws_partition.current[0].partition, "aws")
-  region     = try(data.aws_region.current[0].name, "")
+  region     = var.region
   account_id = try(data.aws_caller_identity.current[0].account_id, "")
 
   role_name      = coalesce(var.role_name, var.function_name)
   log_group_name = "/aws/lambda/${var.function_name}"
   log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
+
+  in_vpc = length(var.vpc_subnet_ids) > 0
+  ec2    = "arn:${local.partition}:ec2:${local.region}:${local.account_id}"
 }
 
 ################################################################################
@@ -129,6 +128,49 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # VPC domains only: Lambda creates and deletes the function's network interfaces with
+  # its role. Creating one is limited to this function's subnets and security groups
+  # (Lambda's own pre-check asks for network-interface/*); deleting and (un)assigning
+  # addresses to interfaces of this account and region.
+  dynamic "statement" {
+    for_each = local.in_vpc ? [true] : []
+
+    content {
+      sid     = "CreateNetworkInterfacesInOwnSubnets"
+      effect  = "Allow"
+      actions = ["ec2:CreateNetworkInterface"]
+      resources = concat(
+        ["${local.ec2}:network-interface/*"],
+        [for id in var.vpc_subnet_ids : "${local.ec2}:subnet/${id}"],
+        [for id in var.vpc_security_group_ids : "${local.ec2}:security-group/${id}"],
+      )
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.in_vpc ? [true] : []
+
+    content {
+      sid       = "ManageOwnNetworkInterfaces"
+      effect    = "Allow"
+      actions   = ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+      resources = ["${local.ec2}:network-interface/*"]
+    }
+  }
+
+  # EC2 Describe* calls support no resource-level permissions: "*" is the only value
+  # AWS accepts (the second documented "*", after X-Ray, and only for VPC domains).
+  dynamic "statement" {
+    for_each = local.in_vpc ? [true] : []
+
+    content {
+      sid       = "DescribeNetworkInterfaces"
+      effect    = "Allow"
+      actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+      resources = ["*"]
+    }
+  }
+
   dynamic "statement" {
     for_each = { for i, s in var.policy_statements : i => s }
 
@@ -157,12 +199,16 @@ resource "aws_lambda_function" "this" {
   count = local.create ? 1 : 0
 
   # checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway; a DLQ only applies to asynchronous invocations.
-  # checkov:skip=CKV_AWS_117:No VPC resources to reach; the optional network module will pass vpc_config.
+  # checkov:skip=CKV_AWS_117:A VPC only where the domain asks for one (`vpc = true`, e.g. to reach RDS); the others reach only AWS APIs, and a VPC would add endpoint cost and ENI setup.
   function_name = var.function_name
   description   = var.description
   role          = aws_iam_role.this[0].arn
 
-  filename         = var.filename
+  # The zip was uploaded by `lamina deploy` under a key derived from its sha256, so a changed
+  # zip is a changed key, an unchanged one is never uploaded twice, and there is no 50 MB
+  # direct-upload limit. source_code_hash makes a re-upload under the same key visible too.
+  s3_bucket        = var.s3_bucket
+  s3_key           = var.s3_key
   source_code_hash = var.source_code_hash
   handler          = var.handler
   runtime          = var.runtime
@@ -172,7 +218,8 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions == null ? -1 : var.reserved_concurrent_executions
-  publish                        = true
+  # Every code or configuration change publishes a version; the alias then moves to it.
+  publish = true
 
   kms_key_arn             = var.kms_key_arn
   code_signing_config_arn = var.code_signing_config_arn
@@ -189,8 +236,28 @@ resource "aws_lambda_function" "this" {
     mode = var.tracing_mode
   }
 
+  dynamic "snap_start" {
+    for_each = var.snap_start ? [true] : []
+
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
+
+  dynamic "vpc_config" {
+    for_each = local.in_vpc ? [true] : []
+
+    content {
+      subnet_ids         = var.vpc_subnet_ids
+      security_group_ids = var.vpc_security_group_ids
+    }
+  }
+
   tags = var.tags
 
+  # The log group first (Lambda never creates one without retention), and the role's policy
+  # (Lambda checks the ENI permissions of a VPC function when it is created or updated). On
+  # destroy the policy outlives the function, so Lambda can still clean up its interfaces.
   depends_on = [
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.this,
@@ -204,4 +271,15 @@ resource "aws_lambda_alias" "this" {
   description      = "Version currently served by ${var.function_name}"
   function_name    = aws_lambda_function.this[0].function_name
   function_version = aws_lambda_function.this[0].version
+}
+
+# Warm instances of whatever version `live` points at: the config names the alias, not a
+# version, so publishing a version moves the alias and AWS re-provisions; Terraform changes
+# nothing here.
+resource "aws_lambda_provisioned_concurrency_config" "this" {
+  count = local.create && var.create_alias && var.provisioned_concurrent_executions > 0 ? 1 : 0
+
+  function_name                     = aws_lambda_alias.this[0].function_name
+  qualifier                         = aws_lambda_alias.this[0].name
+  provisioned_concurrent_executions = var.provisioned_concurrent_executions
 }

@@ -13,6 +13,11 @@ output "lambda_function_version" {
   value       = try(aws_lambda_function.this[0].version, "")
 }
 
+output "lambda_function_qualified_arn" {
+  description = "ARN of the latest published version."
+  value       = try(aws_lambda_function.this[0].qualified_arn, "")
+}
+
 output "lambda_alias_name" {
   description = "Name of the alias."
   value       = try(aws_lambda_alias.this[0].name, "")

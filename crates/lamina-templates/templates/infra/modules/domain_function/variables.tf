@@ -26,8 +26,19 @@ variable "description" {
   default     = ""
 }
 
-variable "filename" {
-  description = "Path to the function zip built by `lamina build`."
+variable "region" {
+  description = "Region of the function (for ARNs in its policy)."
+  type        = string
+}
+
+variable "s3_bucket" {
+  description = "Bucket holding the function zip (the artifact bucket)."
+  type        = string
+  default     = null
+}
+
+variable "s3_key" {
+  description = "Key of the function zip in s3_bucket, derived from its sha256 by `lamina deploy`."
   type        = string
   default     = null
 }
@@ -104,6 +115,24 @@ variable "code_signing_config_arn" {
   default     = null
 }
 
+variable "snap_start" {
+  description = "Whether SnapStart snapshots every published version (Python 3.12+; not with provisioned concurrency)."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets to attach the function to; empty keeps it out of any VPC."
+  type        = list(string)
+  default     = []
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups of the function's network interfaces (with vpc_subnet_ids)."
+  type        = list(string)
+  default     = []
+}
+
 ################################################################################
 # Alias
 ################################################################################
@@ -118,6 +147,12 @@ variable "alias_name" {
   description = "Name of the alias that API Gateway invokes."
   type        = string
   default     = "live"
+}
+
+variable "provisioned_concurrent_executions" {
+  description = "Provisioned concurrency of the alias; 0 provisions none."
+  type        = number
+  default     = 0
 }
 
 ################################################################################

@@ -1,7 +1,3 @@
-data "aws_region" "current" {
-  count = local.create ? 1 : 0
-}
-
 data "aws_caller_identity" "current" {
   count = local.create && var.create_kms_key ? 1 : 0
 }
@@ -13,7 +9,7 @@ data "aws_partition" "current" {
 locals {
   create = var.create
 
-  region = try(data.aws_region.current[0].name, "")
+  region = var.region
 
   create_sns_topic = local.create && var.create_sns_topic
   create_kms_key   = local.create_sns_topic && var.create_kms_key

@@ -4,6 +4,11 @@ variable "create" {
   default     = true
 }
 
+variable "region" {
+  description = "Region of the resources (for ARNs and service names)."
+  type        = string
+}
+
 variable "tags" {
   description = "A map of tags to assign to all resources."
   type        = map(string)

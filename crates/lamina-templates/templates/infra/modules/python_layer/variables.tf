@@ -16,8 +16,14 @@ variable "description" {
   default     = null
 }
 
-variable "filename" {
-  description = "Path to the layer zip built by `lamina build`."
+variable "s3_bucket" {
+  description = "Bucket holding the layer zip (the artifact bucket)."
+  type        = string
+  default     = null
+}
+
+variable "s3_key" {
+  description = "Key of the layer zip in s3_bucket, derived from its sha256 by `lamina deploy`."
   type        = string
   default     = null
 }

@@ -13,10 +13,6 @@ data "aws_partition" "current" {
   count = var.create ? 1 : 0
 }
 
-data "aws_region" "current" {
-  count = var.create ? 1 : 0
-}
-
 data "aws_caller_identity" "current" {
   count = var.create ? 1 : 0
 }
@@ -25,7 +21,7 @@ locals {
   names = var.create ? toset(var.parameter_names) : toset([])
 
   partition  = try(data.aws_partition.current[0].partition, "aws")
-  region     = try(data.aws_region.current[0].name, "")
+  region     = var.region
   account_id = try(data.aws_caller_identity.current[0].account_id, "")
 
   # "/rides/dev/stripe-api-key" -> arn:aws:ssm:<region>:<account>:parameter/rides/dev/stripe-api-key
