@@ -1,6 +1,10 @@
 """moto in server mode, patched so that the generated Terraform converges against it.
 
-    $LAMINA_MOTO_PYTHON scripts/moto_server.py [--host 127.0.0.1] --port N
+    $LAMINA_MOTO_PYTHON scripts/moto_server.py [--host 127.0.0.1] --port N \
+        [--ssl-cert CERT --ssl-key KEY]
+
+Deploy tests reach it over TLS (a CA made for the test), as every client reaches AWS: lamina
+bootstrap's buckets deny plain HTTP, as AWS would.
 
 Ready when `GET /moto-api/` answers. scripts/env.sh installs the pinned moto into .tools/moto
 and exports LAMINA_MOTO_PYTHON.
@@ -138,6 +142,44 @@ def patch_cognito() -> None:
     CognitoIdpResponse.delete_resource_server = delete_resource_server_action
 
 
+def patch_s3(tls: bool) -> None:
+    import json
+
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    # Gap: moto enforces bucket policies without their conditions (moto/s3/models.py,
+    # put_bucket_policy: "Conditions are not taken into account"), so the TLS-only statement of
+    # every hardened bucket (Deny s3:* when aws:SecureTransport is "false": lamina bootstrap's
+    # state and artifact buckets, the site bucket) denies every object request, TLS or not.
+    # Failure (not a diff): state, releases and site uploads get 403. Patched like AWS: the
+    # aws:SecureTransport condition is evaluated against how this server is reached (TLS when it
+    # runs with --ssl-cert); any other condition is left as moto treats it.
+    def permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy)
+        statements = policy.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        kept = []
+        for statement in statements:
+            condition = {k: dict(v) for k, v in statement.get("Condition", {}).items()}
+            secure = condition.get("Bool", {}).pop("aws:SecureTransport", None)
+            if secure is not None:
+                if (str(secure).lower() == "true") != tls:
+                    continue  # the condition does not hold: the statement does not apply
+                condition = {k: v for k, v in condition.items() if v}
+                statement = {k: v for k, v in statement.items() if k != "Condition"}
+                if condition:
+                    statement["Condition"] = condition
+            kept.append(statement)
+        policy["Statement"] = kept
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = permission
+
+
 def main(argv: list[str]) -> None:
     installed = importlib.metadata.version("moto")
     if installed != MOTO_VERSION:
@@ -149,6 +191,7 @@ def main(argv: list[str]) -> None:
     patch_cloudfront()
     patch_ec2()
     patch_cognito()
+    patch_s3(tls=any(a in ("-c", "--ssl-cert", "-s", "--ssl") for a in argv))
 
     import moto.server
 

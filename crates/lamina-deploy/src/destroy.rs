@@ -19,6 +19,7 @@ use crate::names;
 use crate::plan::PlanSummary;
 use crate::release;
 use crate::report::{Event, Reporter};
+use crate::secrets;
 use crate::site;
 
 #[derive(Debug, Clone, Default)]
@@ -214,9 +215,16 @@ async fn delete_layer_versions(
     Ok(deleted)
 }
 
-/// The stage's state, lock, releases, and the artifacts and site bundles no other stage uses.
+/// The stage's state, lock, releases, secrets, and the artifacts and site bundles no other stage
+/// uses.
 async fn purge(stage: &Stage<'_>, session: &Session) -> Result<usize, DeployError> {
     let (project, name) = (stage.project(), stage.name());
+    let mut count = 0;
+    for (parameter, ..) in secrets::list(&session.aws, &format!("/{project}/{name}/")).await? {
+        if secrets::remove(&session.aws, &parameter).await? {
+            count += 1;
+        }
+    }
     let ours = release::list(&session.aws, &session.buckets.state, project, name).await?;
     let mut keep = BTreeSet::new();
     for other in other_stages(session, project, name).await? {
@@ -229,7 +237,7 @@ async fn purge(stage: &Stage<'_>, session: &Session) -> Result<usize, DeployErro
         .flat_map(release_keys)
         .filter(|k| !keep.contains(k))
         .collect();
-    let mut count = delete_versions(
+    count += delete_versions(
         session,
         &session.buckets.state,
         &format!("{project}/{name}/"),

@@ -340,7 +340,8 @@ pub struct DestroyArgs {
     /// The stage's name, confirming the destruction of a protected stage without a prompt.
     #[arg(long, value_name = "STAGE")]
     pub confirm: Option<String>,
-    /// Also delete the stage's state, release history and the artifacts no other stage uses.
+    /// Also delete the stage's state, release history, secrets (SSM parameters) and the artifacts
+    /// no other stage uses.
     #[arg(long)]
     pub purge: bool,
     /// Print the outcome as JSON on stdout.
