@@ -65,9 +65,7 @@ fn version_is_the_crate_version() {
 #[test]
 fn unfinished_commands_fail_with_exit_code_2() {
     let (_tmp, root) = example();
-    for cmd in [
-        "plan", "deploy", "destroy", "logs", "secret", "check", "openapi", "ci",
-    ] {
+    for cmd in ["plan", "deploy", "destroy", "logs", "secret", "check", "ci"] {
         let r = run(lamina(&root).arg(cmd));
         assert_eq!(r.code, 2, "{cmd}");
         assert!(

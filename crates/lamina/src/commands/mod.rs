@@ -4,6 +4,7 @@ mod add;
 mod build;
 mod dev;
 mod new;
+mod openapi;
 mod routes;
 mod token;
 
@@ -39,7 +40,7 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         Command::Token(args) => token::run(&load(config, printer)?, &args, printer),
         Command::Secret(_) => not_yet("secret", 0),
         Command::Check(_) => not_yet("check", 0),
-        Command::Openapi(_) => not_yet("openapi", 0),
+        Command::Openapi(args) => openapi::run(&load(config, printer)?, &args, printer),
         Command::Ci(_) => not_yet("ci", 0),
     }
 }
