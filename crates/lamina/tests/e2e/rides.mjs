@@ -78,8 +78,9 @@ async function run(page, context) {
   const rides = page.getByRole("list", { name: "My rides" }).getByRole("listitem");
   await page.getByText(/No rides yet|passenger/).first().waitFor({ timeout: TIMEOUT });
   const before = await rides.count();
+  // By keyboard only: the form submits with Enter from its last field.
   await page.getByLabel("Passengers").fill("3");
-  await page.getByRole("button", { name: "Request ride" }).click();
+  await page.getByLabel("Passengers").press("Enter");
   await page.getByText("Ride requested.").waitFor({ timeout: TIMEOUT });
   await waitFor(async () => (await rides.count()) === before + 1, "the new ride was not listed");
   // Newest first.
@@ -89,7 +90,8 @@ async function run(page, context) {
   say("pay for it");
   await ride.getByLabel("Amount").fill("12.50");
   await ride.getByLabel("Currency").selectOption("EUR");
-  await ride.getByRole("button", { name: "Pay", exact: true }).click();
+  await ride.getByRole("button", { name: "Pay", exact: true }).focus();
+  await page.keyboard.press("Enter");
   await ride.getByText("Paid 12.50 EUR").waitFor({ timeout: TIMEOUT });
   const pay = apiRequests.find((r) => r.path === "/payment/payments" && r.method === "POST");
   check(pay?.status === 201 && pay.idempotencyKey !== null, `the payment was not made: ${JSON.stringify(pay)}`);

@@ -1,10 +1,12 @@
 import { NavLink, Outlet } from "react-router";
 
-import { nav } from "@/app/routes";
 import { env } from "@/config/env";
 import { UserMenu } from "@/features/auth/components/user-menu";
 
-export function AppLayout() {
+export type NavLinkItem = { to: string; label: string };
+
+/** The header (title, `nav`, sign-in state) and the page. */
+export function AppLayout({ nav }: { nav: NavLinkItem[] }) {
   return (
     <div className="min-h-screen">
       <a

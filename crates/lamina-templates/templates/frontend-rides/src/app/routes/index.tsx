@@ -1,13 +1,13 @@
 import type { RouteObject } from "react-router";
 
 import { RouteError } from "@/components/errors/route-error";
-import { AppLayout } from "@/components/layout";
+import { AppLayout, type NavLinkItem } from "@/components/layout";
 
 // Every page of the app, and the links of the header. A page is loaded when first visited:
 // `lazy` keeps it out of the first download. Pages that need a signed-in user wrap themselves in
 // <RequireAuth> (see features/auth).
 
-export const nav: { to: string; label: string }[] = [
+const nav: NavLinkItem[] = [
   { to: "/", label: "Home" },
   { to: "/rides", label: "Rides" },
   { to: "/me", label: "Me" },
@@ -15,7 +15,7 @@ export const nav: { to: string; label: string }[] = [
 
 export const routes: RouteObject[] = [
   {
-    element: <AppLayout />,
+    element: <AppLayout nav={nav} />,
     errorElement: <RouteError />,
     children: [
       { path: "/", lazy: () => import("./home").then((m) => ({ Component: m.HomeRoute })) },

@@ -1,17 +1,17 @@
 import type { RouteObject } from "react-router";
 
 import { RouteError } from "@/components/errors/route-error";
-import { AppLayout } from "@/components/layout";
+import { AppLayout, type NavLinkItem } from "@/components/layout";
 
 // Every page of the app, and the links of the header. A page is loaded when first visited:
 // `lazy` keeps it out of the first download. Wrap a page that needs a signed-in user in
 // <RequireAuth> (see features/auth).
 
-export const nav: { to: string; label: string }[] = [{ to: "/", label: "Home" }];
+const nav: NavLinkItem[] = [{ to: "/", label: "Home" }];
 
 export const routes: RouteObject[] = [
   {
-    element: <AppLayout />,
+    element: <AppLayout nav={nav} />,
     errorElement: <RouteError />,
     children: [
       { path: "/", lazy: () => import("./home").then((m) => ({ Component: m.HomeRoute })) },

@@ -5,7 +5,7 @@ import { api, unwrap } from "@/lib/api-client";
 // GET /payment/payments: the caller's payments, newest first.
 export const paymentsQuery = queryOptions({
   queryKey: ["payments"],
-  queryFn: ({ signal }) => unwrap(api.GET("/payment/payments", { signal })),
+  queryFn: () => unwrap(api.GET("/payment/payments")),
 });
 
 export function usePayments() {

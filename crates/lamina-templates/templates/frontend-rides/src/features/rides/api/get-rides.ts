@@ -5,7 +5,7 @@ import { api, unwrap } from "@/lib/api-client";
 // GET /ride/rides: the caller's rides, newest first.
 export const ridesQuery = queryOptions({
   queryKey: ["rides"],
-  queryFn: ({ signal }) => unwrap(api.GET("/ride/rides", { signal })),
+  queryFn: () => unwrap(api.GET("/ride/rides")),
 });
 
 export function useRides() {

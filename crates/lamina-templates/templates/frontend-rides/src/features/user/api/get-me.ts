@@ -5,7 +5,7 @@ import { api, unwrap } from "@/lib/api-client";
 // GET /user/me: the caller as their access token describes them.
 export const meQuery = queryOptions({
   queryKey: ["user", "me"],
-  queryFn: ({ signal }) => unwrap(api.GET("/user/me", { signal })),
+  queryFn: () => unwrap(api.GET("/user/me")),
 });
 
 export function useMe() {
