@@ -40,3 +40,7 @@ export LAMINA_MOTO_PYTHON="$TOOLS/moto/bin/python"
 for tool in cargo python3 node npm terraform; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: \`$tool\` is not installed" >&2; exit 1; }
 done
+# The browser test drives Debian's Chromium (.ci/run installs it); say so early when it is missing.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
+  echo "warning: \`chromium\` is not installed: the browser test will fail (apt-get install chromium, or set CHROMIUM)" >&2
+fi

@@ -50,9 +50,30 @@ pub fn frontend_env(
         "VITE_COGNITO_DOMAIN".into(),
         endpoints.cognito_domain.trim_end_matches('/').to_owned(),
     );
+    env.insert("VITE_COGNITO_SCOPES".into(), frontend_scopes(config));
     env.insert("VITE_AWS_REGION".into(), endpoints.region.clone());
     env.insert("VITE_STAGE".into(), stage.to_owned());
     env
+}
+
+/// What the frontend asks Cognito for: the OIDC scopes the app client allows, and every scope of
+/// the project's resource server, so a route that requires one (`[domains.x.scopes]`) accepts the
+/// user's token. Cognito needs them listed: an OIDC client always sends `scope`.
+pub fn frontend_scopes(config: &LoadedConfig) -> String {
+    let project = config.project_name();
+    ["openid", "email", "profile"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(
+            config
+                .config
+                .auth
+                .scopes
+                .keys()
+                .map(|s| crate::full_scope(project, s)),
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The file a stage's frontend env is written to, relative to the frontend directory. Vite reads
@@ -82,6 +103,21 @@ pub fn render_dotenv(env: &BTreeMap<String, String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_are_the_oidc_ones_and_the_projects() {
+        let text = "[project]\nname = \"rides\"\nowner = \"o\"\nregion = \"eu-west-1\"\n[stages.dev]\n[auth.scopes]\nread = \"r\"\nwrite = \"w\"\n";
+        let config = LoadedConfig::parse(
+            text,
+            std::path::Path::new("lamina.toml"),
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(
+            frontend_scopes(&config),
+            "openid email profile rides/read rides/write"
+        );
+    }
 
     #[test]
     fn values_with_spaces_are_quoted() {

@@ -17,7 +17,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Severity, Source, did_you_mean};
-pub use frontend::{FrontendEndpoints, frontend_env, frontend_env_file, render_dotenv};
+pub use frontend::{
+    FrontendEndpoints, frontend_env, frontend_env_file, frontend_scopes, render_dotenv,
+};
 pub use model::*;
 pub use names::{check_domain_name, check_project_name};
 pub use routes::{METHODS, Route, RouteAuth, check_route_path, full_scope, parse_route_key};

@@ -8,8 +8,9 @@
 mod adapters;
 mod frontend;
 mod logs;
+mod openapi;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -262,6 +263,23 @@ pub async fn run(
         });
     }));
     let invoker = Arc::new(adapters::RuntimeInvoker::new(runtime.clone(), reports));
+    // The frontend's typed client follows the domains' routes (see openapi.rs).
+    let regenerator = options
+        .frontend
+        .then(|| {
+            let jwt_env = BTreeMap::from([
+                ("LAMINA_JWT_ISSUER".to_owned(), issuer.clone()),
+                ("LAMINA_JWT_AUDIENCE".to_owned(), audiences.join(",")),
+            ]);
+            openapi::start(
+                config.clone(),
+                view.name.to_owned(),
+                env.python.clone(),
+                jwt_env,
+                output.clone(),
+            )
+        })
+        .flatten();
     let verifier = lamina_auth::JwtVerifier::new(issuer.clone(), audiences, Duration::ZERO);
     prefetch_keys(&verifier, output.as_ref()).await;
     let authorizer = Arc::new(adapters::VerifierAuthorizer(verifier));
@@ -275,6 +293,7 @@ pub async fn run(
 
     // Hot reload: a change under a domain or a code layer recycles only the workers that use it.
     let watch_output = output.clone();
+    let watch_regenerator = regenerator.as_ref().map(|(r, _)| r.clone());
     let _hot_reload =
         lamina_runtime::watch(runtime.clone(), Some(env_spec), move |event| match event {
             WatchEvent::Reloaded { domains, .. } => {
@@ -282,11 +301,19 @@ pub async fn run(
                     "reloaded {} (next request is a cold start)",
                     domains.join(", ")
                 ));
+                watch_regenerator
+                    .iter()
+                    .for_each(openapi::ClientRegenerator::changed);
             }
             WatchEvent::EnvUpdating { .. } => {
                 watch_output.info("requirements changed: updating the Python environment")
             }
-            WatchEvent::EnvUpdated => watch_output.info("Python environment updated"),
+            WatchEvent::EnvUpdated => {
+                watch_output.info("Python environment updated");
+                watch_regenerator
+                    .iter()
+                    .for_each(openapi::ClientRegenerator::changed);
+            }
             WatchEvent::EnvFailed(e) => {
                 watch_output.warn(&format!("the Python environment update failed: {e}"))
             }
@@ -335,6 +362,10 @@ pub async fn run(
     shutdown.await;
     output.info("stopping");
     let _ = stop_tx.send(true);
+    if let Some((_, task)) = regenerator {
+        // Its Python and node processes are killed with it (kill_on_drop).
+        task.abort();
+    }
     if let Some(web) = web {
         web.stop().await;
     }

@@ -71,7 +71,8 @@ pub struct Cors {
     pub allow_origins: Vec<String>,
     /// `allowMethods`; default `GET, POST, PUT, PATCH, DELETE, OPTIONS`.
     pub allow_methods: Vec<String>,
-    /// `allowHeaders`; default `authorization, content-type, x-request-id`.
+    /// `allowHeaders`; default `authorization, content-type, idempotency-key, x-request-id`
+    /// (`Idempotency-Key` makes retried payments safe; see the payment domain).
     pub allow_headers: Vec<String>,
     /// `exposeHeaders`; default `x-request-id`.
     pub expose_headers: Vec<String>,
@@ -93,7 +94,12 @@ impl Cors {
         Self {
             allow_origins,
             allow_methods: strings(&["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
-            allow_headers: strings(&["authorization", "content-type", "x-request-id"]),
+            allow_headers: strings(&[
+                "authorization",
+                "content-type",
+                "idempotency-key",
+                "x-request-id",
+            ]),
             expose_headers: strings(&["x-request-id"]),
             allow_credentials: false,
             max_age: Some(3600),
@@ -266,6 +272,29 @@ fn api_id(project: &str, stage: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The local gateway and the deployed API answer preflights alike only while these agree.
+    #[test]
+    fn cors_defaults_are_the_terraform_modules() {
+        let tf =
+            include_str!("../../lamina-templates/templates/infra/modules/http_api/variables.tf");
+        let default_of = |variable: &str| -> Vec<String> {
+            let block = tf
+                .split(&format!("variable \"{variable}\""))
+                .nth(1)
+                .unwrap_or_else(|| panic!("no variable {variable}"));
+            let line = block
+                .lines()
+                .find(|l| l.trim_start().starts_with("default"))
+                .unwrap();
+            let list = line.split_once('=').unwrap().1.trim();
+            serde_json::from_str(list).unwrap_or_else(|e| panic!("{variable}: {list}: {e}"))
+        };
+        let cors = Cors::new(Vec::new());
+        assert_eq!(cors.allow_methods, default_of("cors_allow_methods"));
+        assert_eq!(cors.allow_headers, default_of("cors_allow_headers"));
+        assert_eq!(cors.expose_headers, default_of("cors_expose_headers"));
+    }
 
     #[test]
     fn api_ids_look_like_aws_ones() {

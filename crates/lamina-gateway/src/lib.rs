@@ -47,6 +47,7 @@ pub use config::{
     Cors, DEFAULT_ACCOUNT_ID, GatewayConfig, GatewayConfigError, MAX_BODY, MAX_EVENT,
     MAX_HEADER_BYTES,
 };
+pub use router::select_route;
 pub use server::serve;
 
 /// Runs a domain's function. Implemented by `lamina-dev` over `lamina-runtime`'s worker pools.

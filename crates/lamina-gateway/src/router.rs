@@ -205,6 +205,18 @@ impl Router {
     }
 }
 
+/// The route API Gateway picks for `method` and `path` among `routes`, by the same rules as the
+/// running gateway: what `lamina openapi` uses to tell public operations from protected ones.
+/// A `{param}` segment of an OpenAPI path matches a route's `{param}`, never a literal.
+pub fn select_route<'r>(routes: &'r [Route], method: &str, path: &str) -> Option<&'r Route> {
+    let router = Router::new(routes);
+    let key = router.find(method, path, |_| true)?.route.key.clone();
+    if key == "$default" {
+        return routes.iter().find(|r| r.path == "$default");
+    }
+    routes.iter().find(|r| r.key() == key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,5 +303,26 @@ mod tests {
         let m = router.find("GET", "/p/hello/wor%2Fld", |_| true).unwrap();
         assert_eq!(m.params, [("proxy".to_owned(), "hello/wor/ld".to_owned())]);
         assert!(router.find("GET", "/a/", |_| true).is_none());
+    }
+
+    #[test]
+    fn select_route_finds_what_the_gateway_would() {
+        let mut public = route("GET /user/health");
+        public.domain = "user".into();
+        let routes = vec![route("ANY /user/{proxy+}"), public, route("GET /ride/{id}")];
+        let picked = |m: &str, p: &str| select_route(&routes, m, p).map(Route::key);
+        assert_eq!(
+            picked("GET", "/user/health").as_deref(),
+            Some("GET /user/health")
+        );
+        assert_eq!(
+            picked("POST", "/user/health").as_deref(),
+            Some("ANY /user/{proxy+}")
+        );
+        assert_eq!(
+            picked("GET", "/ride/{ride_id}").as_deref(),
+            Some("GET /ride/{id}")
+        );
+        assert_eq!(picked("GET", "/nowhere"), None);
     }
 }

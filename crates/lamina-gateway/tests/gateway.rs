@@ -1151,7 +1151,7 @@ async fn preflights_are_answered_by_the_gateway() {
         );
         assert_eq!(
             resp.header("access-control-allow-headers"),
-            Some("authorization,content-type,x-request-id")
+            Some("authorization,content-type,idempotency-key,x-request-id")
         );
         assert_eq!(resp.header("access-control-max-age"), Some("3600"));
         assert_eq!(resp.header("access-control-allow-credentials"), None);

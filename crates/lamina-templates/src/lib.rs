@@ -40,6 +40,11 @@ const JUNK: [&str; 8] = [
 /// A file of an overlay listing files of the generic domain it makes unused.
 const REMOVE_LIST: &str = "_remove.txt";
 
+/// The rides example's frontend pages and generated client, rendered over `templates/frontend`
+/// when the project has every domain of [`EXAMPLE_DOMAINS`]; see its `OVERLAY.md`.
+const EXAMPLE_FRONTEND: &str = "frontend-rides";
+const OVERLAY_NOTE: &str = "OVERLAY.md";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
     #[error("`{}` already exists and is not empty", .0.display())]
@@ -148,7 +153,19 @@ pub fn new_project(opts: &NewProject) -> Result<Written, ScaffoldError> {
         let to = Path::new("infra/terraform").join(stage);
         files.add_dir(dir("infra/__stage__"), &to, &stage_vars)?;
     }
-    files.add_dir(dir("frontend"), Path::new("frontend"), &vars)?;
+    // The frontend's `{{domain}}` and `{{prefix}}` are the first domain's: its health check.
+    let first = &opts.domains[0];
+    let frontend_vars = domain_vars(&vars, first, &format!("/{first}"));
+    files.add_dir(dir("frontend"), Path::new("frontend"), &frontend_vars)?;
+    if EXAMPLE_DOMAINS
+        .iter()
+        .all(|d| opts.domains.iter().any(|x| x == d))
+    {
+        files.add_dir(dir(EXAMPLE_FRONTEND), Path::new("frontend"), &frontend_vars)?;
+        files
+            .files
+            .remove(&Path::new("frontend").join(OVERLAY_NOTE));
+    }
     for domain in &opts.domains {
         let dvars = domain_vars(&vars, domain, &format!("/{domain}"));
         files.add_domain(domain, &dvars, &Path::new("backend").join(domain))?;

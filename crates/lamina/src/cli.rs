@@ -84,8 +84,8 @@ pub enum Command {
     Secret(SecretCommand),
     /// Check the project: config, generated files, limits.
     Check(StageArgs),
-    /// Print the merged OpenAPI document of every domain.
-    Openapi(StageArgs),
+    /// Merge the domains' OpenAPI documents; generate the frontend's typed client
+    Openapi(OpenapiArgs),
     /// Generate CI workflows for the project.
     Ci(StageArgs),
     /// Print a shell completion script.
@@ -399,6 +399,23 @@ pub struct SecretRmArgs {
     /// Stage whose secret to delete.
     #[arg(long, short, default_value = "dev")]
     pub stage: String,
+}
+
+/// Arguments of `lamina openapi`.
+#[derive(Debug, Args)]
+pub struct OpenapiArgs {
+    /// Stage whose domain environment the apps are imported with.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Directory for `openapi.json` and `schema.d.ts`; the frontend's `src/api` by default.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write only `openapi.json`, not the TypeScript client.
+    #[arg(long)]
+    pub no_client: bool,
+    /// Change nothing; fail when the files differ from what would be written (for CI).
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Arguments of the commands whose issues have not landed yet.

@@ -42,6 +42,34 @@ pub fn example() -> (tempfile::TempDir, PathBuf) {
     (tmp, root)
 }
 
+/// Runs `cmd` and fails the test, with its output, unless it succeeds.
+pub fn check(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Adds `GET /user/me/greeting` to the example's user domain; returns the file's old text.
+pub fn add_greeting_route(root: &Path) -> (PathBuf, String) {
+    let me = root.join("backend/user/app/api/routes/me.py");
+    let original = std::fs::read_to_string(&me).unwrap();
+    std::fs::write(
+        &me,
+        format!(
+            "{original}\n\n@router.get(\"/me/greeting\")\ndef read_greeting(user: CurrentUser) -> str:\n    return user.username\n"
+        ),
+    )
+    .unwrap();
+    (me, original)
+}
+
 /// Every file under `root`, relative and sorted, with its contents: a fingerprint of a tree.
 pub fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
     fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) {

@@ -2,28 +2,17 @@
 //! the shared package, `terraform fmt` and `validate` for every stage, and the frontend build.
 //! Also after `lamina add domain`. Needs uv, terraform and npm (scripts/test provides them).
 
+#![allow(clippy::print_stderr)] // it reports the frontend's size
+
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{lamina, run};
+use common::{check, lamina, run};
 
 fn tool(env: &str, name: &str) -> PathBuf {
     std::env::var_os(env).map_or_else(|| PathBuf::from(name), PathBuf::from)
-}
-
-fn check(cmd: &mut Command, what: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A Terraform CLI config that takes the AWS provider from a local mirror, when the machine has
@@ -171,10 +160,74 @@ fn generated_project_passes_its_own_checks() {
         "npm ci",
     );
     check(
+        Command::new("npm").args(["test"]).current_dir(&frontend),
+        "npm test (vitest)",
+    );
+    check(
         Command::new("npm")
             .args(["run", "build"])
             .current_dir(&frontend),
         "npm run build",
     );
     assert!(frontend.join("dist/index.html").is_file());
+
+    // The first page's JavaScript, gzipped: the entry, what it imports, and the home page's chunk.
+    let (total, files) = initial_js_gzip(&frontend.join("dist"), "home");
+    eprintln!("initial JS, gzipped: {total} bytes");
+    for (name, size) in &files {
+        eprintln!("  {size:>7}  {name}");
+    }
+    assert!(
+        total < 150_000,
+        "the first page needs {total} bytes of gzipped JS (budget: 150 KB): {files:?}"
+    );
+}
+
+/// `import … from"./x.js"` and `import"./x.js"` of a built chunk.
+fn static_imports(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for marker in ["from\"./", "import\"./"] {
+        let mut rest = code;
+        while let Some(i) = rest.find(marker) {
+            rest = &rest[i + marker.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(rest[..end].to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Gzipped bytes of the JS a browser loads to show `/`: the entry and modulepreloads of
+/// index.html, plus the lazy chunk of the route module `page` (`home`), with every static import.
+fn initial_js_gzip(dist: &Path, page: &str) -> (usize, Vec<(String, usize)>) {
+    use std::io::Write as _;
+
+    let assets = dist.join("assets");
+    let html = std::fs::read_to_string(dist.join("index.html")).unwrap();
+    let mut todo: Vec<String> = html
+        .split('"')
+        .filter_map(|s| s.strip_prefix("/assets/"))
+        .filter(|s| s.ends_with(".js"))
+        .map(str::to_owned)
+        .collect();
+    let page_chunk = std::fs::read_dir(&assets)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with(&format!("{page}-")) && n.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no {page}-*.js chunk in {}", assets.display()));
+    todo.push(page_chunk);
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    while let Some(name) = todo.pop() {
+        if seen.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let code = std::fs::read_to_string(assets.join(&name)).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(code.as_bytes()).unwrap();
+        seen.push((name, gz.finish().unwrap().len()));
+        todo.extend(static_imports(&code));
+    }
+    seen.sort();
+    (seen.iter().map(|(_, n)| n).sum(), seen)
 }

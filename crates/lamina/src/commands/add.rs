@@ -23,5 +23,8 @@ pub(crate) fn domain(
             written.files.len()
         ),
     );
+    printer.info(
+        "The frontend's typed client learns its routes from `lamina openapi` (`lamina dev` runs it by itself).",
+    );
     Ok(())
 }

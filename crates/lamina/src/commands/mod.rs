@@ -5,6 +5,7 @@ mod build;
 mod deploy;
 mod dev;
 mod new;
+mod openapi;
 mod routes;
 mod token;
 
@@ -44,7 +45,7 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         Command::Token(args) => token::run(&load(config, printer)?, &args, printer),
         Command::Secret(command) => deploy::secret(&load(config, printer)?, command, printer),
         Command::Check(_) => not_yet("check", 0),
-        Command::Openapi(_) => not_yet("openapi", 0),
+        Command::Openapi(args) => openapi::run(&load(config, printer)?, &args, printer),
         Command::Ci(_) => not_yet("ci", 0),
     }
 }

@@ -68,7 +68,7 @@ pub(crate) fn run(args: &NewArgs, printer: Printer) -> Result<(), CliError> {
         ),
     );
     printer.info(&format!(
-        "\nNext:\n  cd {}\n  lamina routes          # the API it defines\n  lamina dev             # run it locally\n  see README.md for tests and deploys",
+        "\nNext:\n  cd {}\n  lamina routes          # the API it defines\n  lamina dev             # run it locally (it keeps frontend/src/api, the typed client, current)\n  see README.md for tests and deploys",
         written.root.display()
     ));
     Ok(())

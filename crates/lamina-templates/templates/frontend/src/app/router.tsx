@@ -1,15 +1,11 @@
-import type { ComponentType } from "react";
+import { createBrowserRouter, RouterProvider } from "react-router";
 
-import { HomeRoute } from "@/app/routes/home";
-import { NotFoundRoute } from "@/app/routes/not-found";
+import { routes } from "@/app/routes";
 
-// A path → page table, enough for one page. Swap in a router library when the app grows
-// (the OIDC flow will add /auth/callback). CloudFront serves index.html for unknown paths.
-const routes: Record<string, ComponentType> = {
-  "/": HomeRoute,
-};
+// Pages load on demand (see app/routes/index.tsx), so the first page only downloads itself.
+// CloudFront (and Vite) serve index.html for every path, so deep links work.
+const router = createBrowserRouter(routes);
 
 export function AppRouter() {
-  const Page = routes[window.location.pathname] ?? NotFoundRoute;
-  return <Page />;
+  return <RouterProvider router={router} />;
 }

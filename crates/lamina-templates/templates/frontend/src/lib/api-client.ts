@@ -1,113 +1,81 @@
+import createClient, { type Client, type Middleware } from "openapi-fetch";
+
+import type { paths } from "@/api/schema";
 import { env } from "@/config/env";
-import { getAccessToken } from "@/lib/auth-token";
+import { accessToken, renew, signInAgain } from "@/lib/auth";
+import { ApiError, toProblem, unreachable } from "@/lib/problem";
 
-// The one HTTP client of the app: a thin fetch wrapper that prefixes VITE_API_URL, sends
-// the bearer token when there is one, and turns error responses into `ApiError`.
-// Errors are read as RFC 9457 problem details (application/problem+json); FastAPI's
-// `{"detail": ...}` and API Gateway's `{"message": ...}` bodies are mapped onto the same shape.
+// The one client of every domain's API: openapi-fetch typed by `src/api/schema.d.ts`, which
+// `lamina openapi` generates from the merged OpenAPI document (and `lamina dev` keeps current).
+// Paths, parameters, bodies and responses are checked by `tsc`: a renamed route is a type error.
+//
+// Its middleware sends the bearer token, and on a 401 renews the token once and retries; when
+// that fails too, the user is sent to sign in and comes back to the same page.
 
-export type ProblemDetails = {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  [extension: string]: unknown;
+export type ApiClient = Client<paths>;
+
+type Auth = {
+  accessToken: () => Promise<string | null>;
+  renew: () => Promise<{ access_token: string } | null>;
+  signInAgain: () => Promise<void>;
 };
 
-export class ApiError extends Error {
-  readonly status: number;
-  readonly problem: ProblemDetails;
-
-  constructor(problem: ProblemDetails) {
-    super(problem.detail ?? problem.title);
-    this.name = "ApiError";
-    this.status = problem.status;
-    this.problem = problem;
-  }
-}
-
-export type RequestOptions = Omit<RequestInit, "body"> & {
-  // Serialized as JSON when given.
-  json?: unknown;
-};
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function detailText(detail: unknown): string | undefined {
-  if (typeof detail === "string") return detail;
-  if (detail === undefined || detail === null) return undefined;
-  // FastAPI validation errors: a list of {loc, msg, type}.
-  return JSON.stringify(detail);
-}
-
-async function readProblem(response: Response): Promise<ProblemDetails> {
-  const fallback: ProblemDetails = {
-    type: "about:blank",
-    title: response.statusText || `HTTP ${response.status}`,
-    status: response.status,
-  };
-  const contentType = response.headers.get("content-type") ?? "";
-  if (!contentType.includes("json")) return fallback;
-
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    return fallback;
-  }
-  if (!isRecord(body)) return fallback;
-
-  const detail = detailText(body.detail) ?? detailText(body.message);
+export function authMiddleware(auth: Auth, fetchImpl: () => typeof fetch): Middleware {
+  // A copy of each request as sent, to replay it once after a renewal (its body is spent).
+  const sent = new Map<string, Request>();
   return {
-    ...body,
-    type: typeof body.type === "string" ? body.type : fallback.type,
-    title: typeof body.title === "string" ? body.title : fallback.title,
-    status: typeof body.status === "number" ? body.status : response.status,
-    ...(detail === undefined ? {} : { detail }),
+    async onRequest({ request, id }) {
+      const token = await auth.accessToken();
+      if (token !== null) request.headers.set("Authorization", `Bearer ${token}`);
+      sent.set(id, request.clone());
+      return request;
+    },
+    async onResponse({ response, id }) {
+      const original = sent.get(id);
+      sent.delete(id);
+      if (response.status !== 401 || original === undefined) return response;
+      const user = await auth.renew();
+      if (user !== null) {
+        const retry = new Request(original);
+        retry.headers.set("Authorization", `Bearer ${user.access_token}`);
+        const again = await fetchImpl()(retry);
+        if (again.status !== 401) return again;
+      }
+      await auth.signInAgain();
+      return response;
+    },
+    onError({ id }) {
+      sent.delete(id);
+    },
   };
 }
 
-export async function request<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
-  const { json, headers: initHeaders, ...init } = options;
-  const headers = new Headers(initHeaders);
-  headers.set("Accept", "application/json, application/problem+json");
-
-  const token = getAccessToken();
-  if (token !== null && !headers.has("Authorization")) {
-    headers.set("Authorization", `Bearer ${token}`);
-  }
-
-  let body: BodyInit | undefined;
-  if (json !== undefined) {
-    headers.set("Content-Type", "application/json");
-    body = JSON.stringify(json);
-  }
-
-  const url = `${env.API_URL}${path.startsWith("/") ? path : `/${path}`}`;
-  const response = await fetch(url, { ...init, headers, ...(body === undefined ? {} : { body }) });
-
-  if (!response.ok) {
-    throw new ApiError(await readProblem(response));
-  }
-  if (response.status === 204 || response.headers.get("content-length") === "0") {
-    return undefined as T;
-  }
-  const contentType = response.headers.get("content-type") ?? "";
-  return (contentType.includes("json") ? await response.json() : await response.text()) as T;
+export function createApiClient(
+  baseUrl: string = env.API_URL,
+  auth: Auth = { accessToken, renew, signInAgain },
+): ApiClient {
+  // Looked up on each call, so tests can replace `fetch`.
+  const fetchImpl = () => globalThis.fetch;
+  const client = createClient<paths>({ baseUrl, fetch: (request) => fetchImpl()(request) });
+  client.use(authMiddleware(auth, fetchImpl));
+  return client;
 }
 
-export const api = {
-  get: <T = unknown>(path: string, options?: RequestOptions) =>
-    request<T>(path, { ...options, method: "GET" }),
-  post: <T = unknown>(path: string, json?: unknown, options?: RequestOptions) =>
-    request<T>(path, { ...options, method: "POST", json }),
-  put: <T = unknown>(path: string, json?: unknown, options?: RequestOptions) =>
-    request<T>(path, { ...options, method: "PUT", json }),
-  patch: <T = unknown>(path: string, json?: unknown, options?: RequestOptions) =>
-    request<T>(path, { ...options, method: "PATCH", json }),
-  delete: <T = unknown>(path: string, options?: RequestOptions) =>
-    request<T>(path, { ...options, method: "DELETE" }),
-};
+export const api = createApiClient();
+
+type Result<T> = { data?: T; error?: unknown; response: Response };
+
+/** The data of a successful call, or an `ApiError` with the problem details of a failed one. */
+export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
+  let result: Result<T>;
+  try {
+    result = await call;
+  } catch (error) {
+    throw unreachable(env.API_URL || window.location.origin, error);
+  }
+  const { data, error, response } = result;
+  if (!response.ok || error !== undefined) {
+    throw new ApiError(toProblem(response.status, response.statusText, error));
+  }
+  return data as T;
+}

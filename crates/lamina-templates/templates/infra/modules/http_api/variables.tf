@@ -45,7 +45,7 @@ variable "cors_allow_methods" {
 variable "cors_allow_headers" {
   description = "Allowed request headers for CORS."
   type        = list(string)
-  default     = ["authorization", "content-type", "x-request-id"]
+  default     = ["authorization", "content-type", "idempotency-key", "x-request-id"]
 }
 
 variable "cors_expose_headers" {

@@ -1,14 +1,15 @@
-import { Layout } from "@/components/layout";
+import { Link } from "react-router";
+
+import { Page } from "@/components/ui/page";
 
 export function NotFoundRoute() {
   return (
-    <Layout>
-      <h1 className="text-2xl font-semibold tracking-tight">Not found</h1>
-      <p className="mt-2 text-slate-600">
-        <a href="/" className="text-sky-700 underline">
+    <Page title="Not found">
+      <p className="text-slate-600">
+        <Link to="/" className="text-sky-700 underline">
           Go home
-        </a>
+        </Link>
       </p>
-    </Layout>
+    </Page>
   );
 }

@@ -1,55 +1,41 @@
-import { env } from "@/config/env";
-import { useHealth } from "@/features/health/api/get-health";
-import { ApiError } from "@/lib/api-client";
 import { Button } from "@/components/ui/button";
-
-function describe(error: Error): string {
-  if (error instanceof ApiError) return `${error.status} ${error.problem.title}: ${error.message}`;
-  if (error instanceof TypeError) return `Cannot reach ${env.API_URL} (${error.message})`;
-  return error.message;
-}
+import { ProblemAlert } from "@/components/ui/problem-alert";
+import { Loading } from "@/components/ui/spinner";
+import { env } from "@/config/env";
+import { HEALTH_PATH, useHealth } from "@/features/health/api/get-health";
 
 export function HealthStatus() {
-  const { state, refresh } = useHealth();
+  const health = useHealth();
 
   return (
-    <section className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+    <section aria-labelledby="health-heading" className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
       <div className="flex items-center justify-between gap-4">
         <div>
-          <h2 className="text-sm font-semibold">API health</h2>
-          <p className="font-mono text-xs text-slate-500">GET {env.API_URL}/user/health</p>
+          <h2 id="health-heading" className="text-sm font-semibold">
+            API health
+          </h2>
+          <p className="font-mono text-xs text-slate-500">
+            GET {env.API_URL}
+            {HEALTH_PATH}
+          </p>
         </div>
-        <Button variant="secondary" onClick={refresh} disabled={state.kind === "loading"}>
+        <Button variant="secondary" onClick={() => void health.refetch()} disabled={health.isFetching}>
           Check again
         </Button>
       </div>
-
-      <div className="mt-4 flex items-center gap-2 text-sm" role="status" aria-live="polite">
-        {state.kind === "loading" && (
-          <>
-            <span className="size-2.5 animate-pulse rounded-full bg-slate-400" />
-            <span>Checking…</span>
-          </>
-        )}
-        {state.kind === "ok" && (
-          <>
-            <span className="size-2.5 rounded-full bg-emerald-500" />
-            <span>
-              Status: <strong>{state.health.status}</strong>
-            </span>
-            {state.health.service !== undefined && state.health.stage !== undefined && (
+      <div className="mt-4">
+        {health.isPending && <Loading label="Checking…" />}
+        {health.isError && <ProblemAlert error={health.error} />}
+        {health.isSuccess && (
+          <p role="status" className="flex items-center gap-2 text-sm">
+            <span aria-hidden="true" className="size-2.5 rounded-full bg-emerald-500" />
+            Status: <strong>{health.data.status}</strong>
+            {health.data.service !== undefined && (
               <span className="font-mono text-xs text-slate-500">
-                {state.health.service}@{state.health.stage}
+                {health.data.service}@{health.data.stage}
               </span>
             )}
-            <span className="text-slate-400">at {state.checkedAt.toLocaleTimeString()}</span>
-          </>
-        )}
-        {state.kind === "error" && (
-          <>
-            <span className="size-2.5 rounded-full bg-rose-500" />
-            <span className="text-rose-700">{describe(state.error)}</span>
-          </>
+          </p>
         )}
       </div>
     </section>
