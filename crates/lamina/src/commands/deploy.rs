@@ -190,20 +190,55 @@ pub(crate) fn deploy(
             }
             Prepared::Work(planned) => planned,
         };
-        if !args.json || printer.verbosity > Verbosity::Quiet {
-            print_plan(&stage, &session, &planned, printer);
-        }
-        deploy::guard(&stage, &planned, &options)?;
-        if planned.has_changes() {
-            confirm_apply(&stage, planned.summary.as_ref(), args.yes, printer)?;
-        }
-        let outcome =
-            deploy::apply(&stage, &session, *planned, &options, &interrupt, &reporter).await;
-        reporter.clear();
-        let outcome = outcome?;
-        finish(&stage, &outcome, started, args.json, printer);
-        Ok(())
+        let run = Review {
+            stage: &stage,
+            session: &session,
+            options: &options,
+            yes: args.yes,
+            json: args.json,
+            started,
+        };
+        run.apply(*planned, &interrupt, &reporter, printer).await
     })
+}
+
+/// What `deploy` and `rollback` do once they have a plan: show it, guard it, ask, apply it,
+/// say where the stage is.
+struct Review<'a> {
+    stage: &'a Stage<'a>,
+    session: &'a Session,
+    options: &'a Options,
+    yes: bool,
+    json: bool,
+    started: Instant,
+}
+
+impl Review<'_> {
+    async fn apply(
+        &self,
+        planned: deploy::Planned,
+        interrupt: &Interrupt,
+        reporter: &ProgressReporter,
+        printer: Printer,
+    ) -> Result<(), CliError> {
+        print_plan(self.stage, self.session, &planned, printer);
+        deploy::guard(self.stage, &planned, self.options)?;
+        if planned.has_changes() {
+            confirm_apply(self.stage, planned.summary.as_ref(), self.yes, printer)?;
+        }
+        let outcome = deploy::apply(
+            self.stage,
+            self.session,
+            planned,
+            self.options,
+            interrupt,
+            reporter,
+        )
+        .await;
+        reporter.clear();
+        finish(self.stage, &outcome?, self.started, self.json, printer);
+        Ok(())
+    }
 }
 
 pub(crate) fn rollback(
@@ -239,16 +274,15 @@ pub(crate) fn rollback(
                 &format!("stage {} to release {}", stage.name(), target.label()),
             );
         }
-        print_plan(&stage, &session, &planned, printer);
-        deploy::guard(&stage, &planned, &options)?;
-        if planned.has_changes() {
-            confirm_apply(&stage, planned.summary.as_ref(), args.yes, printer)?;
-        }
-        let outcome =
-            deploy::apply(&stage, &session, planned, &options, &interrupt, &reporter).await;
-        reporter.clear();
-        finish(&stage, &outcome?, started, args.json, printer);
-        Ok(())
+        let run = Review {
+            stage: &stage,
+            session: &session,
+            options: &options,
+            yes: args.yes,
+            json: args.json,
+            started,
+        };
+        run.apply(planned, &interrupt, &reporter, printer).await
     })
 }
 
@@ -875,13 +909,9 @@ struct ProgressReporter {
 
 impl ProgressReporter {
     fn new(printer: Printer) -> Self {
-        let fancy = printer.verbosity == Verbosity::Normal
-            && std::io::stderr().is_terminal()
-            && std::env::var_os("LAMINA_NO_PROGRESS").is_none()
-            && std::env::var_os("NO_COLOR").is_none();
         Self {
             printer,
-            fancy,
+            fancy: printer.progress_bars(),
             bar: Mutex::new(None),
         }
     }
