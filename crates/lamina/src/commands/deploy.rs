@@ -33,9 +33,25 @@ impl From<DeployError> for CliError {
     }
 }
 
-/// The stage, with lamina.toml's own diagnostic (and "did you mean") for an unknown name.
-fn stage<'a>(config: &'a LoadedConfig, name: &str) -> Result<Stage<'a>, CliError> {
-    config.stage(name)?;
+/// The stage, with lamina.toml's own diagnostic (and "did you mean") for an unknown name. A stage
+/// added to lamina.toml after `lamina new` gets its Terraform root here, from the template.
+fn stage<'a>(
+    config: &'a LoadedConfig,
+    name: &str,
+    printer: Printer,
+) -> Result<Stage<'a>, CliError> {
+    let view = config.stage(name)?;
+    let root = config.root.join("infra/terraform").join(view.name);
+    if !root.exists() && config.root.join("infra/terraform/modules").is_dir() {
+        lamina_templates::add_stage_root(config, view.name)?;
+        printer.status(
+            "Created",
+            &format!(
+                "infra/terraform/{} (the Terraform root of a new stage; commit it)",
+                view.name
+            ),
+        );
+    }
     Ok(Stage::new(config, name)?)
 }
 
@@ -58,7 +74,7 @@ pub(crate) fn bootstrap(
     args: &BootstrapArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     runtime()?.block_on(async {
         let session = Session::connect(&stage).await?;
         let report = bootstrap::bootstrap(&session.aws, &session.buckets).await?;
@@ -93,7 +109,7 @@ pub(crate) fn plan(
     args: &PlanArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     stage.terraform()?;
     let rt = runtime()?;
     // Credentials and the account are checked before the build: they fail in a second.
@@ -150,7 +166,7 @@ pub(crate) fn deploy(
     printer: Printer,
 ) -> Result<(), CliError> {
     let started = Instant::now();
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     stage.terraform()?;
     let rt = runtime()?;
     let session = rt.block_on(Session::connect(&stage))?;
@@ -247,7 +263,7 @@ pub(crate) fn rollback(
     printer: Printer,
 ) -> Result<(), CliError> {
     let started = Instant::now();
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     stage.terraform()?;
     let to = match &args.to {
         Some(id) => Some(id.trim_start_matches('#').parse::<u64>().map_err(|_| {
@@ -291,7 +307,7 @@ pub(crate) fn releases(
     args: &ReleasesArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     runtime()?.block_on(async {
         let session = Session::connect(&stage).await?;
         bootstrap::require(&session.aws, &session.buckets).await?;
@@ -409,7 +425,7 @@ pub(crate) fn destroy(
     args: &DestroyArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     if stage.protected() && !args.force {
         return Err(DeployError::Protected(stage.name().to_owned()).into());
     }
@@ -503,7 +519,7 @@ pub(crate) fn unlock(
     args: &UnlockArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     runtime()?.block_on(async {
         let interrupt = interrupt()?;
         let session = Session::connect(&stage).await?;
@@ -546,7 +562,7 @@ pub(crate) fn secret(
         SecretCommand::List(a) => &a.stage,
         SecretCommand::Rm(a) => &a.stage,
     };
-    let stage = stage(config, stage_name)?;
+    let stage = stage(config, stage_name, printer)?;
     let project = stage.project().to_owned();
     // Which domains read which secret (lamina.toml's `secrets`).
     let mut declared: std::collections::BTreeMap<String, Vec<String>> = Default::default();
