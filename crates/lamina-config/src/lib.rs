@@ -6,8 +6,11 @@
 
 mod diagnostic;
 mod frontend;
+mod local;
+mod locks;
 mod model;
 mod names;
+mod platform;
 mod routes;
 pub mod schema;
 mod tools;
@@ -18,8 +21,11 @@ use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Severity, Source, did_you_mean};
 pub use frontend::{FrontendEndpoints, frontend_env, frontend_env_file, render_dotenv};
+pub use local::{LOCAL_FILE, LocalEnv, local_env, parse_dotenv};
+pub use locks::{LockKind, LockPath};
 pub use model::*;
 pub use names::{check_domain_name, check_project_name};
+pub use platform::{WheelPlatform, check_platform_override, manylinux_glibc};
 pub use routes::{METHODS, Route, RouteAuth, check_route_path, full_scope, parse_route_key};
 pub use toml::Spanned;
 pub use tools::{find_uv, which};
@@ -131,6 +137,28 @@ impl LoadedConfig {
         self.config.project.name.get_ref()
     }
 
+    /// The wheels this project's functions load: from the runtime, or `[project] platform`.
+    pub fn wheel_platform(&self) -> WheelPlatform {
+        let project = &self.config.project;
+        WheelPlatform::new(
+            project.python,
+            project.architecture,
+            project.platform.as_ref().map(|p| p.get_ref().as_str()),
+        )
+    }
+
+    /// The path `lamina build --profile` probes: the domain's `probe_path`, or `<prefix>/health`.
+    pub fn probe_path(&self, domain: &str) -> String {
+        self.config
+            .domains
+            .get(domain)
+            .and_then(|d| d.probe_path.as_ref())
+            .map_or_else(
+                || format!("{}/health", self.prefix(domain)),
+                |p| p.get_ref().clone(),
+            )
+    }
+
     /// The route prefix of a domain: its `prefix`, or `/<name>`.
     pub fn prefix(&self, domain: &str) -> String {
         self.config
@@ -226,7 +254,10 @@ impl StageView<'_> {
                 full.clone(),
             );
         }
-        for (k, v) in &domain.env {
+        // The domain's values, then the stage's own. (Local-only values, `env_file` and
+        // `lamina.local.toml`, are not here: see [`local_env`].)
+        let stage_env = domain.stages.get(self.name).map(|s| &s.env);
+        for (k, v) in domain.env.iter().chain(stage_env.into_iter().flatten()) {
             env.insert(k.get_ref().clone(), v.replace("{stage}", self.name));
         }
         Some(DomainSettings {
@@ -262,7 +293,7 @@ impl StageView<'_> {
 }
 
 /// `stripe-api-key` → `STRIPE_API_KEY`.
-fn env_suffix(name: &str) -> String {
+pub(crate) fn env_suffix(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
