@@ -29,6 +29,8 @@ pub struct FunctionProfile {
     pub first_invoke_ms: f64,
     /// Status code of the first event's response.
     pub status: Option<u16>,
+    /// The path of that event: the domain's `probe_path`, or `<prefix>/health`.
+    pub probe: String,
     /// Slowest imports: top-level package and the sum of its modules' own import times, in ms.
     pub slowest: Vec<(String, f64)>,
     pub budget_ms: Option<u32>,
@@ -197,8 +199,8 @@ pub fn profile_function(
     python: &Interpreter,
     runs: usize,
 ) -> Result<FunctionProfile, BuildError> {
-    let prefix = config.prefix(domain);
-    let event = http_event(&format!("{prefix}/health")).to_string();
+    let probe = config.probe_path(domain);
+    let event = http_event(&probe).to_string();
     let paths = serde_json::to_string(
         &layout
             .paths
@@ -266,6 +268,7 @@ pub fn profile_function(
         init_ms: median(&mut inits),
         first_invoke_ms: median(&mut invokes),
         status,
+        probe,
         slowest: slowest_imports(&stderr, 10),
         budget_ms: budget,
         runs: runs.max(1),
@@ -309,7 +312,7 @@ pub fn slowest_imports(stderr: &str, n: usize) -> Vec<(String, f64)> {
 pub fn runtime_stand_in(
     root: &Path,
     uv: &crate::Uv,
-    target: crate::Target,
+    target: &crate::Target,
     locks: &[PathBuf],
 ) -> Result<Option<PathBuf>, BuildError> {
     let mut text = String::new();

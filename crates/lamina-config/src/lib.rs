@@ -13,7 +13,6 @@ mod names;
 mod platform;
 mod routes;
 pub mod schema;
-mod tools;
 mod validate;
 
 use std::fmt;
@@ -28,7 +27,6 @@ pub use names::{check_domain_name, check_project_name};
 pub use platform::{WheelPlatform, check_platform_override, manylinux_glibc};
 pub use routes::{METHODS, Route, RouteAuth, check_route_path, full_scope, parse_route_key};
 pub use toml::Spanned;
-pub use tools::{find_uv, which};
 
 /// The name of the config file.
 pub const FILE_NAME: &str = "lamina.toml";

@@ -309,8 +309,8 @@ fn a_file_without_auth_gets_the_defaults() {
 
 // ---- Adoption of existing apps (issue 8) ---------------------------------------------------------
 
-/// Finding 1: a requirements layer inside a domain's directory would lock to the domain's own
-/// lock path; each would overwrite the other.
+// Finding 1: a requirements layer inside a domain's directory would lock to the domain's own
+// lock path; each would overwrite the other.
 error_snapshot!(
     layer_and_domain_lock_collide,
     edit(

@@ -6,6 +6,7 @@
 //! becomes its `Authorize`, and every line any of them prints goes to one [`DevOutput`].
 
 mod adapters;
+mod env;
 mod frontend;
 mod logs;
 
@@ -96,6 +97,8 @@ pub enum DevError {
     },
     #[error("cannot prepare the Python environment: {0}")]
     Env(#[from] lamina_runtime::EnvError),
+    #[error("{0}")]
+    Lock(String),
     #[error(transparent)]
     Runtime(#[from] lamina_runtime::RuntimeError),
     #[error("the local Cognito failed: {0}")]
@@ -152,7 +155,9 @@ pub async fn run(
     let api_addr = api_listener.local_addr()?;
 
     output.info("preparing the Python environment (.lamina/dev/venv)");
-    let env_spec = lamina_runtime::env_spec_for_stage(&view, Vec::new());
+    let locks = env::ensure_locks(&config, output.clone()).await?;
+    let mut env_spec = lamina_runtime::env_spec_for_stage(&view, locks);
+    env_spec.uv = Some(env::obtain_uv(&root, output.clone()).await?);
     let env = lamina_runtime::ensure_env(&env_spec).await?;
     output.info(if env.updated {
         "Python environment updated"

@@ -225,32 +225,39 @@ pub fn domains_for_stage(view: &lamina_config::StageView<'_>) -> Vec<DomainConfi
         .collect()
 }
 
-/// A stage's Python environment inputs: requirements layers, then each domain's `requirements.txt`,
-/// then `extra_files` (e.g. `backend/requirements-dev.txt`), in `<root>/.lamina/dev/venv`.
-pub fn env_spec_for_stage(
-    view: &lamina_config::StageView<'_>,
-    extra_files: Vec<PathBuf>,
-) -> EnvSpec {
+/// A stage's Python environment: the locks the build ships (`locks`, from `lamina_build`), the
+/// project's dev tools (`requirements-dev.txt` at the root, in `backend/` and in each domain), and
+/// the `dev` group of each uv project layer; in `<root>/.lamina/dev/venv`.
+pub fn env_spec_for_stage(view: &lamina_config::StageView<'_>, locks: Vec<PathBuf>) -> EnvSpec {
     let root = view.config.root.clone();
-    let mut requirements: Vec<PathBuf> = view
+    let mut requirements: Vec<PathBuf> = Vec::new();
+    let mut candidates = vec![
+        root.join("requirements-dev.txt"),
+        root.join("backend/requirements-dev.txt"),
+    ];
+    for d in view.domains() {
+        candidates.push(d.path.join("requirements-dev.txt"));
+    }
+    for c in candidates {
+        if c.is_file() && !requirements.contains(&c) {
+            requirements.push(c);
+        }
+    }
+    let dev_projects = view
         .config
         .config
         .layers
         .values()
-        .filter_map(|l| l.requirements.as_ref().map(|r| root.join(r.get_ref())))
+        .filter_map(|l| l.project.as_ref().map(|p| root.join(p.get_ref())))
+        .filter(|d| d.join("uv.lock").is_file())
         .collect();
-    for d in view.domains() {
-        let r = d.path.join("requirements.txt");
-        if r.is_file() {
-            requirements.push(r);
-        }
-    }
-    requirements.extend(extra_files);
     EnvSpec {
         venv: root.join(".lamina/dev/venv"),
         root,
         python: view.config.config.project.python.as_str().to_owned(),
+        locks,
         requirements,
+        dev_projects,
         extra: Vec::new(),
         uv: None,
     }

@@ -77,7 +77,19 @@ pub fn watch(
     }
     let requirements: Vec<PathBuf> = env
         .as_ref()
-        .map(|e| e.requirements.iter().map(|p| canon(p)).collect())
+        .map(|e| {
+            let projects = e
+                .dev_projects
+                .iter()
+                .flat_map(|d| [d.join("pyproject.toml"), d.join("uv.lock")]);
+            e.locks
+                .iter()
+                .chain(&e.requirements)
+                .cloned()
+                .chain(projects)
+                .map(|p| canon(&p))
+                .collect()
+        })
         .unwrap_or_default();
     for r in &requirements {
         if let Some(parent) = r.parent() {

@@ -30,7 +30,9 @@ async fn env_is_made_once_and_remade_when_an_input_changes() {
         root: root.to_path_buf(),
         venv: root.join(".lamina/dev/venv"),
         python: "3.11".into(),
+        locks: vec![],
         requirements: vec![root.join("requirements.txt")],
+        dev_projects: vec![],
         extra: vec![],
         uv: Some(uv),
     };
@@ -96,7 +98,16 @@ async fn generated_example_runs_through_mangum() {
     .unwrap();
     let loaded = lamina_config::LoadedConfig::load(&root.join("lamina.toml")).unwrap();
     let stage = loaded.stage("dev").unwrap();
-    let mut spec = lamina_runtime::env_spec_for_stage(&stage, vec![]);
+    let locks = lamina_build::ensure_locks(
+        &loaded,
+        &lamina_build::BuildOptions {
+            uv: uv(),
+            ..lamina_build::BuildOptions::default()
+        },
+        &lamina_build::Silent,
+    )
+    .unwrap();
+    let mut spec = lamina_runtime::env_spec_for_stage(&stage, locks);
     spec.uv = uv();
     let env = ensure_env(&spec).await.unwrap();
     let domains = lamina_runtime::domains_for_stage(&stage);

@@ -133,6 +133,7 @@ fn profile(
     reporter.clear();
     let profiles = result?;
     let mut over = Vec::new();
+    let mut bad_probe = Vec::new();
     for p in &profiles {
         let budget = p
             .budget_ms
@@ -144,11 +145,12 @@ fn profile(
             })
             .unwrap_or_default();
         printer.data(&format!(
-            "function {}: init {:.0} ms, first invoke {:.0} ms, status {}{budget} (median of {})",
+            "function {}: init {:.0} ms, first invoke {:.0} ms (GET {} → {}){budget} (median of {})",
             p.domain,
             p.init_ms,
             p.first_invoke_ms,
-            p.status.map_or_else(|| "none".into(), |s| s.to_string()),
+            p.probe,
+            p.status.map_or_else(|| "no status".into(), |s| s.to_string()),
             p.runs,
         ));
         for (package, ms) in &p.slowest {
@@ -163,11 +165,19 @@ fn profile(
             ));
         }
         if p.status != Some(200) {
-            over.push(format!(
-                "function {} answered GET /health with status {:?}",
-                p.domain, p.status
+            bad_probe.push(format!(
+                "function {} answered `GET {}` with {}",
+                p.domain,
+                p.probe,
+                p.status
+                    .map_or_else(|| "no HTTP status".into(), |s| format!("status {s}"))
             ));
         }
+    }
+    if !bad_probe.is_empty() {
+        return Err(CliError::user(bad_probe.join("\n")).hint(
+            "the profile sends one GET to each domain's `probe_path` (`<prefix>/health` by default): set `probe_path` in its `[domains.NAME]` table to a route that answers 200 without a token, such as `/api/docs`",
+        ));
     }
     if !over.is_empty() {
         return Err(CliError::user(over.join("\n")).hint(
