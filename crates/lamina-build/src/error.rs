@@ -35,7 +35,7 @@ pub enum BuildError {
     ImportCheck(String),
     #[error("`{command}` failed:\n{stderr}")]
     Tool { command: String, stderr: String },
-    #[error("`{package}` {version} has no wheel for {platform} (Python {python})")]
+    #[error("`{package}` {version} has no wheel for Lambda's python{python} on {platform}")]
     NoWheel {
         package: String,
         version: String,

@@ -8,7 +8,7 @@
 //! # lamina-lock-version: 1
 //! # for: layer deps
 //! # python: 3.12
-//! # platform: x86_64-manylinux2014
+//! # platform: x86_64-manylinux_2_28
 //! # wheels-only: true
 //! # inputs-sha256: 3f5c...
 //! fastapi==0.165.0 \

@@ -123,14 +123,6 @@ impl Architecture {
         }
     }
 
-    /// The platform tag uv resolves wheels for, `x86_64-manylinux2014`.
-    pub fn python_platform(self) -> &'static str {
-        match self {
-            Self::X86_64 => "x86_64-manylinux2014",
-            Self::Arm64 => "aarch64-manylinux2014",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "x86_64" => Some(Self::X86_64),
