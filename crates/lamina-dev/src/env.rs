@@ -61,3 +61,24 @@ pub(crate) async fn obtain_uv(
     .await
     .map_err(|e| DevError::Io(std::io::Error::other(e)))?
 }
+
+/// The dev venv of a stage, made or brought up to date: the build's locks (refreshed first when
+/// stale), plus the project's dev tools. Shared by `lamina dev` and `lamina run`.
+pub async fn prepare_env(
+    config: &LoadedConfig,
+    stage: &str,
+    output: Arc<dyn DevOutput>,
+) -> Result<(lamina_runtime::PythonEnv, lamina_runtime::EnvSpec), DevError> {
+    let view = config.stage(stage).map_err(DevError::Stage)?;
+    output.info("preparing the Python environment (.lamina/dev/venv)");
+    let locks = ensure_locks(config, output.clone()).await?;
+    let mut spec = lamina_runtime::env_spec_for_stage(&view, locks);
+    spec.uv = Some(obtain_uv(&config.root, output.clone()).await?);
+    let env = lamina_runtime::ensure_env(&spec).await?;
+    output.info(if env.updated {
+        "Python environment updated"
+    } else {
+        "Python environment is current"
+    });
+    Ok((env, spec))
+}

@@ -22,6 +22,7 @@ use lamina_runtime::{LogLine, Runtime, RuntimeConfig, WatchEvent};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use env::prepare_env;
 pub use logs::{LogRecord, render_log_line};
 
 /// Where `lamina dev` listens and what it starts.
@@ -134,12 +135,52 @@ async fn listen(port: u16) -> Result<TcpListener, DevError> {
 
 /// Runs the stack until `shutdown` resolves, then stops every child process.
 /// `ready` is called once with the endpoints when everything listens.
+///
+/// `shutdown` is watched from the first moment: a stop during start-up (while the venv is made,
+/// or before the frontend is up) drops what was started, and every child process goes with it
+/// (workers and zygotes by the runtime's drop guard, Vite and npm by their process groups).
 pub async fn run(
     config: LoadedConfig,
     options: DevOptions,
     output: Arc<dyn DevOutput>,
     ready: impl FnOnce(&Endpoints) + Send,
-    shutdown: impl std::future::Future<Output = ()> + Send,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), DevError> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let serving = serve(
+        config,
+        options,
+        output.clone(),
+        ready,
+        stop_rx.clone(),
+        started.clone(),
+    );
+    tokio::pin!(serving);
+    let mut early = stop_rx.clone();
+    tokio::select! {
+        result = &mut serving => return result,
+        _ = early.wait_for(|s| *s) => {}
+    }
+    if started.load(std::sync::atomic::Ordering::SeqCst) {
+        // Up and running: `serve` stops everything in order.
+        return serving.await;
+    }
+    output.info("stopping (during start-up)");
+    Ok(())
+}
+
+async fn serve(
+    config: LoadedConfig,
+    options: DevOptions,
+    output: Arc<dyn DevOutput>,
+    ready: impl FnOnce(&Endpoints) + Send,
+    mut shutdown: watch::Receiver<bool>,
+    started: Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<(), DevError> {
     let view = config.stage(&options.stage).map_err(DevError::Stage)?;
     let project = config.project_name().to_owned();
@@ -154,16 +195,7 @@ pub async fn run(
     };
     let api_addr = api_listener.local_addr()?;
 
-    output.info("preparing the Python environment (.lamina/dev/venv)");
-    let locks = env::ensure_locks(&config, output.clone()).await?;
-    let mut env_spec = lamina_runtime::env_spec_for_stage(&view, locks);
-    env_spec.uv = Some(env::obtain_uv(&root, output.clone()).await?);
-    let env = lamina_runtime::ensure_env(&env_spec).await?;
-    output.info(if env.updated {
-        "Python environment updated"
-    } else {
-        "Python environment is current"
-    });
+    let (env, env_spec) = prepare_env(&config, &options.stage, output.clone()).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
@@ -213,6 +245,13 @@ pub async fn run(
         d.env.insert("LAMINA_JWT_ISSUER".into(), issuer.clone());
         d.env
             .insert("LAMINA_JWT_AUDIENCE".into(), audiences.join(","));
+        // Local-only values: the domain's env_file, its secrets' values in lamina.local.toml.
+        let local =
+            lamina_config::local_env(&config, view.name, &d.name).map_err(DevError::Lock)?;
+        for warning in &local.warnings {
+            output.warn(warning);
+        }
+        d.env.extend(local.vars);
     }
     let sink_output = output.clone();
     let mut runtime_config = RuntimeConfig::new(
@@ -334,10 +373,11 @@ pub async fn run(
         client_id,
         frontend: frontend_url,
     };
+    started.store(true, std::sync::atomic::Ordering::SeqCst);
     ready(&endpoints);
     output.info(&banner(&endpoints, &users, &config));
 
-    shutdown.await;
+    let _ = shutdown.wait_for(|s| *s).await;
     output.info("stopping");
     let _ = stop_tx.send(true);
     if let Some(web) = web {

@@ -60,6 +60,9 @@ pub enum Command {
     Lock(LockArgs),
     /// Run the whole stack locally: API Gateway, Lambda workers, Cognito and the frontend.
     Dev(DevArgs),
+    /// Run a command with a domain's environment and the dev venv (migrations, seeds, its tests):
+    /// `lamina run -d api -- alembic upgrade head`, `lamina run -- pytest`.
+    Run(RunArgs),
     /// Show what `deploy` would change in a stage.
     Plan(StageArgs),
     /// Build, then apply Terraform and upload the frontend for a stage.
@@ -217,6 +220,27 @@ pub struct DevArgs {
     /// Workers per domain when a domain sets no `reserved_concurrency`.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: u32,
+}
+
+/// Arguments of `lamina run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Domain whose environment the command gets; by default the domain whose directory holds
+    /// the current one, or the only domain.
+    #[arg(long, short)]
+    pub domain: Option<String>,
+    /// Stage whose settings (env, secrets' local values) the command gets.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// The command and its arguments, after `--`. It runs in the domain's directory (or the
+    /// current one, when inside it), with the dev venv first on `PATH`.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<String>,
 }
 
 /// Arguments of the commands whose issues have not landed yet.

@@ -3,14 +3,27 @@
 use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
-use lamina_config::LoadedConfig;
 use lamina_dev::{Access, DevOptions, DevOutput, LogRecord};
 
 use crate::cli::DevArgs;
 use crate::error::CliError;
 use crate::printer::{self, Printer, Verbosity};
 
-pub(crate) fn run(config: LoadedConfig, args: &DevArgs, printer: Printer) -> Result<(), CliError> {
+pub(crate) fn run(
+    config: Option<std::path::PathBuf>,
+    args: &DevArgs,
+    printer: Printer,
+) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?;
+    // First thing: the stop handlers. Everything after, config included, can be interrupted.
+    let stop = {
+        let _entered = runtime.enter();
+        stop_signal()?
+    };
+    let config = super::load(config, printer)?;
     let options = DevOptions {
         stage: args.stage.clone(),
         port: args.port,
@@ -26,39 +39,36 @@ pub(crate) fn run(config: LoadedConfig, args: &DevArgs, printer: Printer) -> Res
         .map(|k| k.get_ref().clone())
         .collect();
     let output = Arc::new(Terminal { printer, domains });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?;
-    runtime
-        .block_on(lamina_dev::run(
-            config,
-            options,
-            output,
-            |_| {},
-            stop_signal(),
-        ))
+    let result = runtime
+        .block_on(lamina_dev::run(config, options, output, |_| {}, stop))
         .map_err(|e| {
             let hint = e.hint();
             match e {
                 lamina_dev::DevError::Stage(d) => CliError::from(d),
                 other => CliError::user(other.to_string()).maybe_hint(hint),
             }
-        })
+        });
+    // Work left on blocking threads (a uv resolution) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
 }
 
-/// Ctrl-C (SIGINT) or SIGTERM.
-async fn stop_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = async {
-            match term.as_mut() {
-                Some(t) => { t.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
+/// Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled: a signal that comes during start-up is not lost.
+pub(crate) fn stop_signal()
+-> Result<impl std::future::Future<Output = ()> + Send + 'static, CliError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let install = |kind: SignalKind| {
+        signal(kind).map_err(|e| CliError::internal(format!("cannot handle signals: {e}")))
+    };
+    let mut int = install(SignalKind::interrupt())?;
+    let mut term = install(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }
 
 /// Colours that read on dark and light terminals, one per domain in config order.

@@ -5,6 +5,7 @@ mod build;
 mod dev;
 mod new;
 mod routes;
+mod run;
 mod token;
 
 use std::path::PathBuf;
@@ -31,7 +32,11 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         }
         Command::Build(args) => build::run(&load(config, printer)?, &args, printer),
         Command::Lock(args) => build::lock(&load(config, printer)?, &args, printer),
-        Command::Dev(args) => dev::run(load(config, printer)?, &args, printer),
+        // Signal handlers go in before anything else (even reading lamina.toml), so a SIGINT
+        // at any moment stops `lamina dev` cleanly, also when a script started it in the
+        // background (where SIGINT starts out ignored).
+        Command::Dev(args) => dev::run(config, &args, printer),
+        Command::Run(args) => run::run(config, &args, printer),
         Command::Plan(_) => not_yet("plan", 0),
         Command::Deploy(_) => not_yet("deploy", 0),
         Command::Destroy(_) => not_yet("destroy", 0),
@@ -65,7 +70,7 @@ fn config_path(explicit: Option<PathBuf>) -> Result<PathBuf, CliError> {
 }
 
 /// Loads and validates the config, printing its warnings.
-fn load(explicit: Option<PathBuf>, printer: Printer) -> Result<LoadedConfig, CliError> {
+pub(crate) fn load(explicit: Option<PathBuf>, printer: Printer) -> Result<LoadedConfig, CliError> {
     let path = config_path(explicit)?;
     let loaded = LoadedConfig::load(&path)?;
     for warning in &loaded.warnings {
