@@ -75,6 +75,10 @@ pub struct Access {
     /// `Some(true)` for a cold start, `Some(false)` warm, `None` when no function ran.
     pub cold: Option<bool>,
     pub init_ms: Option<u64>,
+    /// The cold worker was forked from the zygote: `init_ms` is not Lambda's cold start.
+    pub forked: bool,
+    /// What a fresh process takes to import this code (Lambda's cold start), once measured.
+    pub fresh_init_ms: Option<u64>,
     pub error: Option<String>,
 }
 
@@ -301,7 +305,9 @@ async fn serve(
             latency: e.latency,
             domain: e.domain.clone(),
             cold: report.as_ref().map(|r| r.cold),
-            init_ms: report.and_then(|r| r.init_ms),
+            init_ms: report.as_ref().and_then(|r| r.init_ms),
+            forked: report.as_ref().is_some_and(|r| r.forked),
+            fresh_init_ms: report.and_then(|r| r.fresh_init_ms),
             error: e.error.map(|g| g.as_str().to_owned()),
         });
     }));

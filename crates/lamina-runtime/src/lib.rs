@@ -63,6 +63,12 @@ pub struct Invocation {
     pub cold: bool,
     /// On a cold start: from spawning the worker to its first `/next` (interpreter start + handler import).
     pub init_ms: Option<u64>,
+    /// The worker was forked from the domain's zygote, with the libraries already imported: its
+    /// `init_ms` is much less than Lambda's cold start.
+    pub forked: bool,
+    /// What a fresh process takes to import this code version's handler (Lambda's cold start),
+    /// once measured: see [`Runtime::fresh_init_ms`].
+    pub fresh_init_ms: Option<u64>,
     /// From handing the event to the worker to its answer (0 when it never got the event).
     pub duration_ms: u64,
     /// `Lambda-Runtime-Aws-Request-Id` (empty when throttled or unknown domain).
@@ -318,6 +324,18 @@ pub(crate) struct Pool {
     zygote: Mutex<ZygoteSlot>,
     /// Told when a worker goes idle or leaves the pool (room to start one).
     freed: tokio::sync::Notify,
+    /// A fresh process's import of the handler, per code version (pool generation): `None` while
+    /// it is being measured.
+    fresh_init: Mutex<Option<(u64, Option<u64>)>>,
+}
+
+impl Pool {
+    fn fresh_init_ms(&self, generation: u64) -> Option<u64> {
+        match *self.fresh_init.lock().expect("fresh init") {
+            Some((g, ms)) if g == generation => ms,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -383,6 +401,7 @@ impl Runtime {
                 state: Mutex::new(PoolState::default()),
                 zygote: Mutex::new(ZygoteSlot::default()),
                 freed: tokio::sync::Notify::new(),
+                fresh_init: Mutex::new(None),
             };
             if pools.insert(name.clone(), Arc::new(pool)).is_some() {
                 return Err(RuntimeError::DuplicateDomain(name));
@@ -423,6 +442,8 @@ impl Runtime {
             outcome: Outcome::FunctionError,
             cold: false,
             init_ms: None,
+            forked: false,
+            fresh_init_ms: None,
             duration_ms: 0,
             request_id: String::new(),
             worker: 0,
@@ -509,6 +530,8 @@ impl Runtime {
         };
         if inv.cold {
             inv.init_ms = w.init_duration.get().map(|d| d.as_millis() as u64);
+            inv.forked = w.forked;
+            inv.fresh_init_ms = pool.fresh_init_ms(w.generation);
         }
         let deadline = tokio::time::Instant::from_std(delivered + pool.cfg.timeout);
         let reply = tokio::select! {
@@ -733,6 +756,53 @@ impl Inner {
             }
         }
         None
+    }
+
+    /// Measures, in the background, what a fresh interpreter takes to start and import the
+    /// handler of `generation` (the code as it is now): Lambda's cold start, which a forked
+    /// worker does not show. Once per code version; its output is discarded.
+    pub(crate) fn measure_import(self: &Arc<Self>, pool: &Arc<Pool>, generation: u64) {
+        {
+            let mut slot = pool.fresh_init.lock().expect("fresh init");
+            if matches!(*slot, Some((g, _)) if g >= generation) {
+                return;
+            }
+            *slot = Some((generation, None));
+        }
+        let Ok(cmd) = worker::python_command(self, pool) else {
+            return;
+        };
+        let mut cmd = tokio::process::Command::from(cmd);
+        cmd.env("LAMINA_MEASURE_IMPORT", "1")
+            .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9/unused")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true);
+        let (inner, pool) = (self.clone(), pool.clone());
+        let task = tokio::spawn(async move {
+            let started = Instant::now();
+            let Ok(mut child) = cmd.spawn() else { return };
+            let status = tokio::time::timeout(inner.config.init_timeout, child.wait()).await;
+            let ms = started.elapsed().as_millis() as u64;
+            if let Ok(Ok(status)) = status {
+                let mut slot = pool.fresh_init.lock().expect("fresh init");
+                if status.success() && matches!(*slot, Some((g, None)) if g == generation) {
+                    *slot = Some((generation, Some(ms)));
+                    drop(slot);
+                    inner.log(
+                        &pool.cfg.name,
+                        0,
+                        Stream::Runtime,
+                        &format!(
+                            "a fresh cold start of this code takes {ms} ms (interpreter and imports, as Lambda's init); workers forked from the zygote skip most of it"
+                        ),
+                    );
+                }
+            }
+        });
+        self.tasks.lock().expect("tasks").push(task);
     }
 
     fn take_zygotes(&self) -> Vec<Arc<zygote::Zygote>> {

@@ -40,6 +40,9 @@ pub(crate) struct Worker {
     pub domain: String,
     pub generation: u64,
     pub pid: u32,
+    /// Forked from the domain's zygote (its libraries already imported): its init time is not
+    /// Lambda's cold start.
+    pub forked: bool,
     pub spawned: Instant,
     pub jobs_tx: mpsc::Sender<Job>,
     pub jobs_rx: tokio::sync::Mutex<mpsc::Receiver<Job>>,
@@ -231,7 +234,7 @@ fn worker_env(inner: &Inner, token: &str) -> Vec<(&'static str, String)> {
     env
 }
 
-fn python_command(inner: &Inner, pool: &Pool) -> std::io::Result<std::process::Command> {
+pub(crate) fn python_command(inner: &Inner, pool: &Pool) -> std::io::Result<std::process::Command> {
     let mut cmd = std::process::Command::new(&inner.config.python);
     cmd.arg("-s").arg(&inner.bootstrap);
     cmd.env_clear();
@@ -302,12 +305,18 @@ pub(crate) fn spawn(
             (pid, Proc::Spawned(child), out, err)
         }
     };
+    let was_forked = matches!(proc_, Proc::Forked(_));
+    if was_forked {
+        // What a real cold start of this code costs, measured once per code version.
+        inner.measure_import(pool, generation);
+    }
     let (jobs_tx, jobs_rx) = mpsc::channel(1);
     let w = Arc::new(Worker {
         id,
         domain: d.name.clone(),
         generation,
         pid,
+        forked: was_forked,
         spawned,
         jobs_tx,
         jobs_rx: tokio::sync::Mutex::new(jobs_rx),
