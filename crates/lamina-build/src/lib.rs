@@ -628,16 +628,36 @@ pub fn lock(
     Ok(states)
 }
 
-/// Makes the missing or stale locks (or fails with `options.locked`) and returns every lock the
-/// build ships, absolute: what `lamina dev`'s environment installs.
+/// Makes the missing or stale locks (or fails with `options.locked`) and returns, for each
+/// domain, the locks its function ships (its layers', in order, then its own), absolute: what
+/// `lamina dev`'s environments install.
 pub fn ensure_locks(
     config: &LoadedConfig,
     options: &BuildOptions,
     reporter: &dyn Reporter,
-) -> Result<Vec<PathBuf>, BuildError> {
+) -> Result<BTreeMap<String, Vec<PathBuf>>, BuildError> {
     let project = Project::new(config, options);
     let specs = project.ensure_locks(false, reporter)?;
-    Ok(specs.iter().map(|s| project.root.join(&s.path)).collect())
+    let path_of = |what: String| {
+        specs
+            .iter()
+            .find(|s| s.what == what)
+            .map(|s| project.root.join(&s.path))
+    };
+    Ok(config
+        .config
+        .domains
+        .iter()
+        .map(|(name, d)| {
+            let locks = d
+                .layers
+                .iter()
+                .filter_map(|l| path_of(format!("layer {}", l.get_ref())))
+                .chain(path_of(format!("domain {}", name.get_ref())))
+                .collect();
+            (name.get_ref().clone(), locks)
+        })
+        .collect())
 }
 
 /// Builds every layer and function of the project for a stage.
@@ -780,7 +800,10 @@ pub fn build(
             .filter(|s| s.what.starts_with("layer "))
             .map(|s| project.root.join(&s.path))
             .collect();
-        warnings.extend(smoke::check_imports(&project, &manifest, &locks, reporter)?);
+        for warning in smoke::check_imports(&project, &manifest, &locks, reporter)? {
+            reporter.on_warning(&warning);
+            warnings.push(warning);
+        }
     }
     let pyc = if !options.slim.compile {
         Err("turned off with `--no-compile`".into())

@@ -23,11 +23,11 @@ impl lamina_build::Reporter for LockReporter {
     }
 }
 
-/// Every lock of the project, made or refreshed when stale (uv is obtained if needed).
+/// Every domain's locks, made or refreshed when stale (uv is obtained if needed).
 pub(crate) async fn ensure_locks(
     config: &LoadedConfig,
     output: Arc<dyn DevOutput>,
-) -> Result<Vec<PathBuf>, DevError> {
+) -> Result<std::collections::BTreeMap<String, Vec<PathBuf>>, DevError> {
     let config = config.clone();
     tokio::task::spawn_blocking(move || {
         let notice_output = output.clone();
@@ -62,23 +62,30 @@ pub(crate) async fn obtain_uv(
     .map_err(|e| DevError::Io(std::io::Error::other(e)))?
 }
 
-/// The dev venv of a stage, made or brought up to date: the build's locks (refreshed first when
-/// stale), plus the project's dev tools. Shared by `lamina dev` and `lamina run`.
+/// A stage's dev environments, made or brought up to date: the build's locks (refreshed first
+/// when stale), plus the project's dev tools; one venv per set of locks (see
+/// `lamina_runtime::env_groups_for_stage`). Shared by `lamina dev` and `lamina run`.
 pub async fn prepare_env(
     config: &LoadedConfig,
     stage: &str,
     output: Arc<dyn DevOutput>,
-) -> Result<(lamina_runtime::PythonEnv, lamina_runtime::EnvSpec), DevError> {
+) -> Result<Vec<(lamina_runtime::EnvGroup, lamina_runtime::PythonEnv)>, DevError> {
     let view = config.stage(stage).map_err(DevError::Stage)?;
     output.info("preparing the Python environment (.lamina/dev/venv)");
     let locks = ensure_locks(config, output.clone()).await?;
-    let mut spec = lamina_runtime::env_spec_for_stage(&view, locks);
-    spec.uv = Some(obtain_uv(&config.root, output.clone()).await?);
-    let env = lamina_runtime::ensure_env(&spec).await?;
-    output.info(if env.updated {
+    let uv = obtain_uv(&config.root, output.clone()).await?;
+    let mut out = Vec::new();
+    let mut updated = false;
+    for mut group in lamina_runtime::env_groups_for_stage(&view, &locks) {
+        group.spec.uv = Some(uv.clone());
+        let env = lamina_runtime::ensure_env(&group.spec).await?;
+        updated |= env.updated;
+        out.push((group, env));
+    }
+    output.info(if updated {
         "Python environment updated"
     } else {
         "Python environment is current"
     });
-    Ok((env, spec))
+    Ok(out)
 }

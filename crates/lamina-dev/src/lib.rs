@@ -199,7 +199,10 @@ async fn serve(
     };
     let api_addr = api_listener.local_addr()?;
 
-    let (env, env_spec) = prepare_env(&config, &options.stage, output.clone()).await?;
+    let envs = prepare_env(&config, &options.stage, output.clone()).await?;
+    let (_, env) = envs.first().cloned().ok_or_else(|| {
+        DevError::Lock("the project has no domain: add one with `lamina add domain NAME`".into())
+    })?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
@@ -256,6 +259,17 @@ async fn serve(
             output.warn(warning);
         }
         d.env.extend(local.vars);
+        // A domain whose locks differ from the first group's has a venv of its own.
+        if let Some((_, own)) = envs
+            .iter()
+            .skip(1)
+            .find(|(g, _)| g.domains.contains(&d.name))
+        {
+            d.python_env = Some(lamina_runtime::DomainEnv {
+                python: own.python.clone(),
+                site_packages: vec![own.site_packages.clone()],
+            });
+        }
     }
     let sink_output = output.clone();
     let mut runtime_config = RuntimeConfig::new(
@@ -325,8 +339,10 @@ async fn serve(
 
     // Hot reload: a change under a domain or a code layer recycles only the workers that use it.
     let watch_output = output.clone();
-    let _hot_reload =
-        lamina_runtime::watch(runtime.clone(), Some(env_spec), move |event| match event {
+    let _hot_reload = lamina_runtime::watch(
+        runtime.clone(),
+        envs.into_iter().map(|(g, _)| g).collect(),
+        move |event| match event {
             WatchEvent::Reloaded { domains, .. } => {
                 watch_output.info(&format!(
                     "reloaded {} (next request is a cold start)",
@@ -340,8 +356,9 @@ async fn serve(
             WatchEvent::EnvFailed(e) => {
                 watch_output.warn(&format!("the Python environment update failed: {e}"))
             }
-        })
-        .map_err(|e| DevError::Io(std::io::Error::other(e)))?;
+        },
+    )
+    .map_err(|e| DevError::Io(std::io::Error::other(e)))?;
 
     let api_url = format!("http://{api_addr}");
     let mut web = None;

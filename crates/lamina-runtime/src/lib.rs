@@ -197,6 +197,16 @@ pub struct DomainConfig {
     pub env: BTreeMap<String, String>,
     /// Code layers (`backend/shared`): on sys.path after site-packages, as `/opt/python` is in Lambda.
     pub code_layers: Vec<PathBuf>,
+    /// The domain's own environment (interpreter and site-packages), when its layers' locks
+    /// differ from other domains'; `None` uses [`RuntimeConfig::python`] and `site_packages`.
+    pub python_env: Option<DomainEnv>,
+}
+
+/// An interpreter and the site-packages it imports from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainEnv {
+    pub python: PathBuf,
+    pub site_packages: Vec<PathBuf>,
 }
 
 impl DomainConfig {
@@ -210,6 +220,7 @@ impl DomainConfig {
             reserved_concurrency: s.reserved_concurrency,
             env: s.env.clone(),
             code_layers,
+            python_env: None,
         }
     }
 }
@@ -231,42 +242,93 @@ pub fn domains_for_stage(view: &lamina_config::StageView<'_>) -> Vec<DomainConfi
         .collect()
 }
 
-/// A stage's Python environment: the locks the build ships (`locks`, from `lamina_build`), the
-/// project's dev tools (`requirements-dev.txt` at the root, in `backend/` and in each domain), and
-/// the `dev` group of each uv project layer; in `<root>/.lamina/dev/venv`.
-pub fn env_spec_for_stage(view: &lamina_config::StageView<'_>, locks: Vec<PathBuf>) -> EnvSpec {
+/// Domains that can share one venv: the same locks (their layers' and their own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvGroup {
+    pub domains: Vec<String>,
+    pub spec: EnvSpec,
+}
+
+/// The Python environments of a stage: one per set of locks, since two domains whose layers pin
+/// different versions cannot share a venv and stay true to what each function ships. Each holds
+/// its locks' pins (`domain_locks`: every domain's locks, from `lamina_build`), its domains' dev
+/// tools (their `requirements-dev.txt` and the `dev` group of their uv project layers), or, when
+/// they declare none, the project's (`requirements-dev.txt` at the root or in `backend/`). The largest group (the only one, usually) gets
+/// `<root>/.lamina/dev/venv`; the others `.lamina/dev/venv-<first domain>`.
+pub fn env_groups_for_stage(
+    view: &lamina_config::StageView<'_>,
+    domain_locks: &BTreeMap<String, Vec<PathBuf>>,
+) -> Vec<EnvGroup> {
     let root = view.config.root.clone();
-    let mut requirements: Vec<PathBuf> = Vec::new();
-    let mut candidates = vec![
-        root.join("requirements-dev.txt"),
-        root.join("backend/requirements-dev.txt"),
-    ];
+    let mut groups: Vec<(Vec<PathBuf>, Vec<lamina_config::DomainSettings>)> = Vec::new();
     for d in view.domains() {
-        candidates.push(d.path.join("requirements-dev.txt"));
-    }
-    for c in candidates {
-        if c.is_file() && !requirements.contains(&c) {
-            requirements.push(c);
+        let locks = domain_locks.get(&d.name).cloned().unwrap_or_default();
+        match groups.iter_mut().find(|(l, _)| *l == locks) {
+            Some((_, members)) => members.push(d),
+            None => groups.push((locks, vec![d])),
         }
     }
-    let dev_projects = view
-        .config
-        .config
-        .layers
-        .values()
-        .filter_map(|l| l.project.as_ref().map(|p| root.join(p.get_ref())))
-        .filter(|d| d.join("uv.lock").is_file())
-        .collect();
-    EnvSpec {
-        venv: root.join(".lamina/dev/venv"),
-        root,
-        python: view.config.config.project.python.as_str().to_owned(),
-        locks,
-        requirements,
-        dev_projects,
-        extra: Vec::new(),
-        uv: None,
-    }
+    groups.sort_by_key(|(_, members)| std::cmp::Reverse(members.len()));
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (locks, members))| {
+            let mut requirements: Vec<PathBuf> = Vec::new();
+            for d in &members {
+                let c = d.path.join("requirements-dev.txt");
+                if c.is_file() && !requirements.contains(&c) {
+                    requirements.push(c);
+                }
+            }
+            let mut dev_projects: Vec<PathBuf> = Vec::new();
+            for d in &members {
+                for layer in &d.layers {
+                    let dir = view
+                        .config
+                        .config
+                        .layers
+                        .get(layer.as_str())
+                        .and_then(|l| l.project.as_ref())
+                        .map(|p| root.join(p.get_ref()));
+                    if let Some(dir) = dir.filter(|d| d.join("uv.lock").is_file()) {
+                        if !dev_projects.contains(&dir) {
+                            dev_projects.push(dir);
+                        }
+                    }
+                }
+            }
+            // The project-wide dev tools go to environments whose domains declare none of
+            // their own (they may pin the project's other layers, as the template's do).
+            if requirements.is_empty() && dev_projects.is_empty() {
+                for c in [
+                    root.join("requirements-dev.txt"),
+                    root.join("backend/requirements-dev.txt"),
+                ] {
+                    if c.is_file() {
+                        requirements.push(c);
+                    }
+                }
+            }
+            let venv = if i == 0 {
+                root.join(".lamina/dev/venv")
+            } else {
+                root.join(format!(".lamina/dev/venv-{}", members[0].name))
+            };
+            EnvGroup {
+                domains: members.iter().map(|d| d.name.clone()).collect(),
+                spec: EnvSpec {
+                    venv,
+                    root: root.clone(),
+                    python: view.config.config.project.python.as_str().to_owned(),
+                    locks,
+                    requirements,
+                    dev_projects,
+                    extra: Vec::new(),
+                    uv: None,
+                },
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -330,6 +392,22 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
+    /// The interpreter of this domain's workers.
+    pub(crate) fn python<'a>(&'a self, config: &'a RuntimeConfig) -> &'a Path {
+        self.cfg
+            .python_env
+            .as_ref()
+            .map_or(&config.python, |e| &e.python)
+    }
+
+    /// The site-packages of this domain's workers.
+    pub(crate) fn site_packages<'a>(&'a self, config: &'a RuntimeConfig) -> &'a [PathBuf] {
+        self.cfg
+            .python_env
+            .as_ref()
+            .map_or(&config.site_packages, |e| &e.site_packages)
+    }
+
     fn fresh_init_ms(&self, generation: u64) -> Option<u64> {
         match *self.fresh_init.lock().expect("fresh init") {
             Some((g, ms)) if g == generation => ms,
@@ -660,7 +738,7 @@ impl Runtime {
                 .expect("zygote")
                 .current
                 .as_ref()
-                .is_some_and(|z| z.usable(&self.inner.config.site_packages))
+                .is_some_and(|z| z.usable(p.site_packages(&self.inner.config)))
         })
     }
 
@@ -718,7 +796,7 @@ impl Inner {
         if !self.config.zygote || pool.cap == 0 || self.shutting_down.load(Ordering::SeqCst) {
             return None;
         }
-        let site = &self.config.site_packages;
+        let site = pool.site_packages(&self.config);
         let mut slot = pool.zygote.lock().expect("zygote");
         if let Some(z) = &slot.current {
             if z.alive() && z.current(site) {
@@ -849,7 +927,7 @@ impl Inner {
                     Stream::Runtime,
                     &format!(
                         "cannot start a worker ({}): {e}",
-                        self.config.python.display()
+                        pool.python(&self.config).display()
                     ),
                 );
                 Acquired::Failed

@@ -156,11 +156,12 @@ pub(crate) fn domain_env(inner: &Inner, pool: &Pool) -> std::io::Result<Vec<(OsS
     );
     let sys_path = std::env::join_paths(
         std::iter::once(d.dir.as_path())
-            .chain(cfg.site_packages.iter().map(|p| p.as_path()))
+            .chain(pool.site_packages(cfg).iter().map(|p| p.as_path()))
             .chain(d.code_layers.iter().map(|p| p.as_path())),
     )
     .map_err(std::io::Error::other)?;
-    let site = std::env::join_paths(cfg.site_packages.iter()).map_err(std::io::Error::other)?;
+    let site =
+        std::env::join_paths(pool.site_packages(cfg).iter()).map_err(std::io::Error::other)?;
     let memory = d.memory_mb.to_string();
     let reserved: [(&str, &str); 20] = [
         ("_HANDLER", &d.handler),
@@ -235,7 +236,7 @@ fn worker_env(inner: &Inner, token: &str) -> Vec<(&'static str, String)> {
 }
 
 pub(crate) fn python_command(inner: &Inner, pool: &Pool) -> std::io::Result<std::process::Command> {
-    let mut cmd = std::process::Command::new(&inner.config.python);
+    let mut cmd = std::process::Command::new(pool.python(&inner.config));
     cmd.arg("-s").arg(&inner.bootstrap);
     cmd.env_clear();
     cmd.envs(domain_env(inner, pool)?);
@@ -248,7 +249,7 @@ pub(crate) fn start_zygote(inner: &Inner, pool: &Pool) -> std::io::Result<Arc<Zy
     let cmd = python_command(inner, pool)?;
     Zygote::start(
         cmd,
-        &inner.config.site_packages,
+        pool.site_packages(&inner.config),
         pool.cfg.name.clone(),
         inner.config.log_sink.clone(),
     )

@@ -107,7 +107,13 @@ async fn generated_example_runs_through_mangum() {
         &lamina_build::Silent,
     )
     .unwrap();
-    let mut spec = lamina_runtime::env_spec_for_stage(&stage, locks);
+    let mut groups = lamina_runtime::env_groups_for_stage(&stage, &locks);
+    assert_eq!(
+        groups.len(),
+        1,
+        "the example's domains share their layers: one venv"
+    );
+    let mut spec = groups.remove(0).spec;
     spec.uv = uv();
     let env = ensure_env(&spec).await.unwrap();
     let domains = lamina_runtime::domains_for_stage(&stage);

@@ -30,11 +30,13 @@ pub(crate) fn get(url: &str, accept: &str) -> Result<Bytes, String> {
 }
 
 async fn fetch(url: &str, accept: &str) -> Result<Bytes, String> {
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_webpki_roots()
-        .https_or_http()
-        .enable_http1()
-        .build();
+    // The system's roots (and `SSL_CERT_FILE`/`SSL_CERT_DIR`), as pip and uv use them: an index
+    // behind a company proxy has a certificate only the machine trusts.
+    let builder = match hyper_rustls::HttpsConnectorBuilder::new().with_native_roots() {
+        Ok(native) => native,
+        Err(_) => hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots(),
+    };
+    let https = builder.https_or_http().enable_http1().build();
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
     let mut url = url.to_owned();
     for _ in 0..6 {

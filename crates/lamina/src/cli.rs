@@ -123,6 +123,23 @@ pub struct AddDomainArgs {
     /// Route prefix; `/NAME` by default.
     #[arg(long)]
     pub prefix: Option<String>,
+    /// Adopt an existing FastAPI app from this directory (a uv project, or a requirements.txt)
+    /// instead of writing a new one. See docs/adopt.md.
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<PathBuf>,
+    /// With `--from`: use the app where it is (inside the project) instead of copying it to
+    /// `backend/NAME`.
+    #[arg(long, requires = "from")]
+    pub in_place: bool,
+    /// With `--from`: the FastAPI object as `module:attribute`, when Lamina finds none or the
+    /// wrong one.
+    #[arg(long, requires = "from", value_name = "MODULE:ATTR")]
+    pub app: Option<String>,
+    /// With `--from`: `none` makes the whole domain public (the app checks its own tokens);
+    /// `jwt` puts Cognito's JWT authorizer in front. By default, public when the app has auth
+    /// of its own.
+    #[arg(long, requires = "from", value_parser = ["none", "jwt"])]
+    pub auth: Option<String>,
 }
 
 #[derive(Debug, Args)]

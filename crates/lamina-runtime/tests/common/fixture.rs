@@ -49,6 +49,7 @@ impl Fixture {
                 ("AWS_REGION".to_owned(), "user-cannot-override".to_owned()),
             ]),
             code_layers: vec![self.path("layer")],
+            python_env: None,
         }
     }
 

@@ -487,7 +487,7 @@ async fn editing_a_file_reloads_only_the_affected_domain() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let ev2 = events.clone();
     let _hot =
-        lamina_runtime::watch(rt.clone(), None, move |e| ev2.lock().unwrap().push(e)).unwrap();
+        lamina_runtime::watch(rt.clone(), Vec::new(), move |e| ev2.lock().unwrap().push(e)).unwrap();
     let before_fn = rt.invoke("fn", ev(json!({}))).await;
     let _ = rt.invoke("other", ev(json!({}))).await;
     assert_eq!(body(&rt.invoke("other", ev(json!({}))).await)["count"], 2);

@@ -11,6 +11,9 @@ pub(crate) fn domain(
     args: &AddDomainArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
+    if let Some(from) = &args.from {
+        return adopt(config, args, from, printer);
+    }
     let written = lamina_templates::add_domain(config, &args.name, args.prefix.as_deref())?;
     for file in &written.files {
         printer.debug(&format!("  {}", file.display()));
@@ -23,5 +26,40 @@ pub(crate) fn domain(
             written.files.len()
         ),
     );
+    Ok(())
+}
+
+/// `--from PATH`: an existing FastAPI app becomes the domain.
+fn adopt(
+    config: &Path,
+    args: &AddDomainArgs,
+    from: &Path,
+    printer: Printer,
+) -> Result<(), CliError> {
+    let opts = lamina_templates::AdoptOptions {
+        from: from.to_path_buf(),
+        prefix: args.prefix.clone(),
+        in_place: args.in_place,
+        app: args.app.clone(),
+        public: args.auth.as_deref().map(|a| a == "none"),
+    };
+    let adopted = lamina_templates::adopt_domain(config, &args.name, &opts)?;
+    for file in &adopted.written.files {
+        printer.debug(&format!("  {}", file.display()));
+    }
+    printer.status(
+        "Adopted",
+        &format!(
+            "`{}` as domain `{}` in {} ({} files), with its table in lamina.toml",
+            adopted.app,
+            args.name,
+            adopted.dir.display(),
+            adopted.written.files.len()
+        ),
+    );
+    printer.info("Still yours to decide:");
+    for note in &adopted.notes {
+        printer.info(&format!("  - {note}"));
+    }
     Ok(())
 }

@@ -41,7 +41,16 @@ impl From<BuildError> for CliError {
     }
 }
 
-fn options(args: &BuildArgs) -> BuildOptions {
+/// Where the one line about downloading uv goes.
+fn notice(printer: Printer) -> Option<lamina_build::Notice> {
+    Some(lamina_build::Notice(std::sync::Arc::new(
+        move |line: &str| {
+            printer.status("Toolchain", line);
+        },
+    )))
+}
+
+fn options(args: &BuildArgs, printer: Printer) -> BuildOptions {
     let mut slim = SlimOptions::default();
     for keep in &args.keep {
         if let Some(rule) = Rule::parse(keep) {
@@ -56,6 +65,7 @@ fn options(args: &BuildArgs) -> BuildOptions {
         docker: args.docker,
         s3_upload: args.s3_upload,
         python: args.python.clone(),
+        notice: notice(printer),
         ..BuildOptions::default()
     }
 }
@@ -66,7 +76,7 @@ pub(crate) fn run(
     printer: Printer,
 ) -> Result<(), CliError> {
     config.stage(&args.stage)?;
-    let options = options(args);
+    let options = options(args, printer);
     let reporter = ProgressReporter::new(printer);
     let started = std::time::Instant::now();
     let result = lamina_build::build(config, &options, &reporter);
@@ -195,6 +205,7 @@ pub(crate) fn lock(
     let options = BuildOptions {
         locked: args.check,
         docker: args.docker,
+        notice: notice(printer),
         ..BuildOptions::default()
     };
     let reporter = ProgressReporter::new(printer);

@@ -63,12 +63,16 @@ pub(crate) fn run(
         printer.diagnostic(&format!("warning: {warning}"));
     }
     let output: Arc<dyn DevOutput> = Arc::new(Quiet(printer));
-    let (env, _) = runtime
+    let envs = runtime
         .block_on(lamina_dev::prepare_env(&config, view.name, output))
         .map_err(|e| {
             let hint = e.hint();
             CliError::user(e.to_string()).maybe_hint(hint)
         })?;
+    let (_, env) = envs
+        .into_iter()
+        .find(|(group, _)| group.domains.contains(&domain))
+        .ok_or_else(|| CliError::internal(format!("no environment for domain `{domain}`")))?;
 
     // The domain's variables as its workers get them, then the local-only values.
     let mut vars: BTreeMap<String, String> = settings.env.clone();
