@@ -94,10 +94,13 @@ impl Terminal {
         }
     }
 
+    /// One prefixed line per line of `text` (a traceback keeps its shape).
     fn emit(&self, source: &str, text: &str) {
         let style = self.style(source);
-        self.printer
-            .stream_line(&format!("{style}{source:>8} │{style:#} {text}"));
+        for line in text.lines() {
+            self.printer
+                .stream_line(&format!("{style}{source:>8} │{style:#} {line}"));
+        }
     }
 }
 
