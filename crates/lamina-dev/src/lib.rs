@@ -8,6 +8,7 @@
 mod adapters;
 mod env;
 mod frontend;
+mod live;
 mod logs;
 
 use std::collections::HashMap;
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use lamina_config::LoadedConfig;
 use lamina_gateway::{AccessLogEntry, GatewayConfig};
-use lamina_runtime::{LogLine, Runtime, RuntimeConfig, WatchEvent};
+use lamina_runtime::{LogLine, Runtime, RuntimeConfig};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -247,30 +248,7 @@ async fn serve(
     };
 
     // Workers: each domain with the issuer its shared code verifies tokens against.
-    let mut domains = lamina_runtime::domains_for_stage(&view);
-    for d in &mut domains {
-        d.env.insert("LAMINA_JWT_ISSUER".into(), issuer.clone());
-        d.env
-            .insert("LAMINA_JWT_AUDIENCE".into(), audiences.join(","));
-        // Local-only values: the domain's env_file, its secrets' values in lamina.local.toml.
-        let local =
-            lamina_config::local_env(&config, view.name, &d.name).map_err(DevError::Lock)?;
-        for warning in &local.warnings {
-            output.warn(warning);
-        }
-        d.env.extend(local.vars);
-        // A domain whose locks differ from the first group's has a venv of its own.
-        if let Some((_, own)) = envs
-            .iter()
-            .skip(1)
-            .find(|(g, _)| g.domains.contains(&d.name))
-        {
-            d.python_env = Some(lamina_runtime::DomainEnv {
-                python: own.python.clone(),
-                site_packages: vec![own.site_packages.clone()],
-            });
-        }
-    }
+    let domains = live::worker_domains(&config, &view, &issuer, &audiences, &envs, &*output)?;
     let sink_output = output.clone();
     let mut runtime_config = RuntimeConfig::new(
         format!("{project}-{}", view.name),
@@ -326,11 +304,12 @@ async fn serve(
         });
     }));
     let invoker = Arc::new(adapters::RuntimeInvoker::new(runtime.clone(), reports));
-    let verifier = lamina_auth::JwtVerifier::new(issuer.clone(), audiences, Duration::ZERO);
+    let verifier = lamina_auth::JwtVerifier::new(issuer.clone(), audiences.clone(), Duration::ZERO);
     prefetch_keys(&verifier, output.as_ref()).await;
     let authorizer = Arc::new(adapters::VerifierAuthorizer(verifier));
-    let gateway_task = tokio::spawn(lamina_gateway::serve(
-        gateway,
+    let (gateway_tx, gateway_rx) = watch::channel(gateway.clone());
+    let gateway_task = tokio::spawn(lamina_gateway::serve_live(
+        gateway_rx,
         invoker,
         authorizer,
         api_listener,
@@ -338,27 +317,26 @@ async fn serve(
     ));
 
     // Hot reload: a change under a domain or a code layer recycles only the workers that use it.
-    let watch_output = output.clone();
-    let _hot_reload = lamina_runtime::watch(
-        runtime.clone(),
-        envs.into_iter().map(|(g, _)| g).collect(),
-        move |event| match event {
-            WatchEvent::Reloaded { domains, .. } => {
-                watch_output.info(&format!(
-                    "reloaded {} (next request is a cold start)",
-                    domains.join(", ")
-                ));
-            }
-            WatchEvent::EnvUpdating { .. } => {
-                watch_output.info("requirements changed: updating the Python environment")
-            }
-            WatchEvent::EnvUpdated => watch_output.info("Python environment updated"),
-            WatchEvent::EnvFailed(e) => {
-                watch_output.warn(&format!("the Python environment update failed: {e}"))
-            }
-        },
-    )
-    .map_err(|e| DevError::Io(std::io::Error::other(e)))?;
+    let hot_reload = live::hot_reload(
+        &runtime,
+        envs.iter().map(|(g, _)| g.clone()).collect(),
+        output.clone(),
+    )?;
+    // Live config: an edit of lamina.toml (routes, public routes, env, domains, layers) applies
+    // without a restart; a bad edit keeps the running config.
+    let live_task = live::watch_config(live::Live {
+        config_path: config.source.path.clone(),
+        root: root.clone(),
+        stage: view.name.to_owned(),
+        running: config.clone(),
+        issuer: issuer.clone(),
+        audiences: audiences.clone(),
+        runtime: runtime.clone(),
+        gateway: gateway_tx,
+        gateway_base: gateway,
+        hot_reload,
+        output: output.clone(),
+    })?;
 
     let api_url = format!("http://{api_addr}");
     let mut web = None;
@@ -401,6 +379,7 @@ async fn serve(
     output.info(&banner(&endpoints, &users, &config));
 
     let _ = shutdown.wait_for(|s| *s).await;
+    live_task.abort();
     output.info("stopping");
     let _ = stop_tx.send(true);
     if let Some(web) = web {

@@ -47,7 +47,7 @@ pub use config::{
     Cors, DEFAULT_ACCOUNT_ID, GatewayConfig, GatewayConfigError, MAX_BODY, MAX_EVENT,
     MAX_HEADER_BYTES,
 };
-pub use server::serve;
+pub use server::{serve, serve_live};
 
 /// Runs a domain's function. Implemented by `lamina-dev` over `lamina-runtime`'s worker pools.
 pub trait Invoker: Send + Sync + 'static {

@@ -365,7 +365,8 @@ impl Drop for DropGuard {
 
 pub(crate) struct Inner {
     config: RuntimeConfig,
-    domains: BTreeMap<String, Arc<Pool>>,
+    /// The pools by domain; replaced whole when `lamina dev` applies a config edit.
+    domains: std::sync::RwLock<BTreeMap<String, Arc<Pool>>>,
     /// Live workers by their Runtime API token.
     workers: Mutex<HashMap<String, Arc<Worker>>>,
     addr: SocketAddr,
@@ -389,9 +390,40 @@ pub(crate) struct Pool {
     /// A fresh process's import of the handler, per code version (pool generation): `None` while
     /// it is being measured.
     fresh_init: Mutex<Option<(u64, Option<u64>)>>,
+    /// Replaced or removed by a config edit: starts no worker; its workers finish and go.
+    closed: AtomicBool,
+}
+
+/// What [`Runtime::update_domains`] did, by domain name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+impl DomainChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
 }
 
 impl Pool {
+    fn new(cfg: DomainConfig, config: &RuntimeConfig) -> Self {
+        Self {
+            cap: cfg
+                .reserved_concurrency
+                .unwrap_or(config.default_concurrency),
+            function_name: format!("{}-{}", config.function_prefix, cfg.name),
+            cfg,
+            state: Mutex::new(PoolState::default()),
+            zygote: Mutex::new(ZygoteSlot::default()),
+            freed: tokio::sync::Notify::new(),
+            fresh_init: Mutex::new(None),
+            closed: AtomicBool::new(false),
+        }
+    }
+
     /// The interpreter of this domain's workers.
     pub(crate) fn python<'a>(&'a self, config: &'a RuntimeConfig) -> &'a Path {
         self.cfg
@@ -469,25 +501,17 @@ impl Runtime {
         };
         let mut pools = BTreeMap::new();
         for d in domains {
-            let cap = d.reserved_concurrency.unwrap_or(config.default_concurrency);
-            let function_name = format!("{}-{}", config.function_prefix, d.name);
             let name = d.name.clone();
-            let pool = Pool {
-                cfg: d,
-                function_name,
-                cap,
-                state: Mutex::new(PoolState::default()),
-                zygote: Mutex::new(ZygoteSlot::default()),
-                freed: tokio::sync::Notify::new(),
-                fresh_init: Mutex::new(None),
-            };
-            if pools.insert(name.clone(), Arc::new(pool)).is_some() {
+            if pools
+                .insert(name.clone(), Arc::new(Pool::new(d, &config)))
+                .is_some()
+            {
                 return Err(RuntimeError::DuplicateDomain(name));
             }
         }
         let inner = Arc::new(Inner {
             config,
-            domains: pools,
+            domains: std::sync::RwLock::new(pools),
             workers: Mutex::new(HashMap::new()),
             addr,
             socket_path,
@@ -498,8 +522,8 @@ impl Runtime {
             old_zygotes: Mutex::new(Vec::new()),
         });
         // Zygotes start now: they pre-import while lamina waits for the first request.
-        for pool in inner.domains.values() {
-            let _ = inner.zygote(pool);
+        for pool in inner.pools() {
+            let _ = inner.zygote(&pool);
         }
         let mut tasks = vec![tokio::spawn(server::serve_http(inner.clone(), listener))];
         if let Some(l) = unix_listener {
@@ -527,7 +551,7 @@ impl Runtime {
             worker: 0,
             error: None,
         };
-        let Some(pool) = inner.domains.get(domain) else {
+        let Some(pool) = inner.pool(domain) else {
             inner.log(
                 domain,
                 0,
@@ -536,6 +560,7 @@ impl Runtime {
             );
             return inv;
         };
+        let pool = &pool;
         // Without a reserved concurrency, a full pool queues (Lambda would scale further).
         let queue_until = pool
             .cfg
@@ -647,15 +672,15 @@ impl Runtime {
     /// Recycles `domain`'s workers: idle ones now, busy ones when they finish. The next invocation is
     /// a cold start on the new code (one worker is started right away if the domain had any).
     pub fn reload(&self, domain: &str) {
-        if let Some(pool) = self.inner.domains.get(domain) {
-            self.inner.reload(pool);
+        if let Some(pool) = self.inner.pool(domain) {
+            self.inner.reload(&pool);
         }
     }
 
     /// [`Runtime::reload`] for every domain.
     pub fn reload_all(&self) {
-        for pool in self.inner.domains.values() {
-            self.inner.reload(pool);
+        for pool in self.inner.pools() {
+            self.inner.reload(&pool);
         }
     }
 
@@ -667,7 +692,7 @@ impl Runtime {
             let mut dead = w.dead.subscribe();
             let _ = tokio::time::timeout(Duration::from_secs(5), dead.wait_for(|d| *d)).await;
         }
-        for pool in inner.domains.values() {
+        for pool in inner.pools() {
             pool.state.lock().expect("pool").idle.clear();
         }
         let zygotes = inner.take_zygotes();
@@ -708,8 +733,8 @@ impl Runtime {
     pub fn zygote_pids(&self) -> Vec<u32> {
         let inner = &self.inner;
         let mut pids: Vec<u32> = inner
-            .domains
-            .values()
+            .pools()
+            .iter()
             .filter_map(|p| {
                 p.zygote
                     .lock()
@@ -732,7 +757,7 @@ impl Runtime {
 
     /// Whether `domain`'s zygote has pre-imported and can fork (for tests and benchmarks).
     pub fn zygote_ready(&self, domain: &str) -> bool {
-        self.inner.domains.get(domain).is_some_and(|p| {
+        self.inner.pool(domain).is_some_and(|p| {
             p.zygote
                 .lock()
                 .expect("zygote")
@@ -757,13 +782,60 @@ impl Runtime {
     /// The live workers of a domain (initializing, idle or busy).
     pub fn live_workers(&self, domain: &str) -> u32 {
         self.inner
-            .domains
-            .get(domain)
+            .pool(domain)
             .map_or(0, |p| p.state.lock().expect("pool").live)
     }
 
-    pub fn domain_configs(&self) -> impl Iterator<Item = &DomainConfig> {
-        self.inner.domains.values().map(|p| &p.cfg)
+    /// Every domain's configuration, in name order.
+    pub fn domain_configs(&self) -> Vec<DomainConfig> {
+        self.inner.pools().iter().map(|p| p.cfg.clone()).collect()
+    }
+
+    /// Applies a new set of domains (an edit of lamina.toml under `lamina dev`): new domains get
+    /// a pool, removed ones are drained, and a domain whose settings changed (env, memory,
+    /// timeout, layers, environment) gets a new pool while its old workers finish what they
+    /// have. Unchanged domains keep their warm workers.
+    pub fn update_domains(&self, domains: Vec<DomainConfig>) -> DomainChanges {
+        let inner = &self.inner;
+        let mut changes = DomainChanges::default();
+        let mut retired = Vec::new();
+        let mut started = Vec::new();
+        {
+            let mut map = inner.domains.write().expect("domains");
+            let names: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
+            for (name, pool) in map.iter() {
+                if !names.contains(name) {
+                    changes.removed.push(name.clone());
+                    retired.push(pool.clone());
+                }
+            }
+            map.retain(|name, _| names.contains(name));
+            for d in domains {
+                match map.get(&d.name) {
+                    Some(pool) if pool.cfg == d => {}
+                    Some(pool) => {
+                        changes.changed.push(d.name.clone());
+                        retired.push(pool.clone());
+                        let new = Arc::new(Pool::new(d, &inner.config));
+                        map.insert(new.cfg.name.clone(), new.clone());
+                        started.push(new);
+                    }
+                    None => {
+                        changes.added.push(d.name.clone());
+                        let new = Arc::new(Pool::new(d, &inner.config));
+                        map.insert(new.cfg.name.clone(), new.clone());
+                        started.push(new);
+                    }
+                }
+            }
+        }
+        for pool in &retired {
+            inner.drain_pool(pool);
+        }
+        for pool in &started {
+            let _ = inner.zygote(pool);
+        }
+        changes
     }
 
     pub fn config(&self) -> &RuntimeConfig {
@@ -772,6 +844,38 @@ impl Runtime {
 }
 
 impl Inner {
+    pub(crate) fn pool(&self, domain: &str) -> Option<Arc<Pool>> {
+        self.domains.read().expect("domains").get(domain).cloned()
+    }
+
+    pub(crate) fn pools(&self) -> Vec<Arc<Pool>> {
+        self.domains
+            .read()
+            .expect("domains")
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// A pool a config edit replaced or removed: its idle workers go now, busy ones when they
+    /// answer, and its zygote drains.
+    fn drain_pool(&self, pool: &Arc<Pool>) {
+        pool.closed.store(true, Ordering::SeqCst);
+        let idle = {
+            let mut st = pool.state.lock().expect("pool");
+            st.generation += 1;
+            std::mem::take(&mut st.idle)
+        };
+        for w in &idle {
+            self.retire(pool, w, true);
+        }
+        if let Some(z) = pool.zygote.lock().expect("zygote").current.take() {
+            z.drain();
+            self.old_zygotes.lock().expect("zygotes").push(z);
+        }
+        pool.freed.notify_waiters();
+    }
+
     /// Marks the runtime as stopping and SIGKILLs every worker's process group; returns the
     /// workers so a caller can wait for them to be reaped.
     fn kill_all_workers(&self) -> Vec<Arc<Worker>> {
@@ -793,7 +897,11 @@ impl Inner {
     /// The domain's zygote if it can fork now. Starts one when there is none, or the requirements
     /// changed since it started (the old one drains); a worker is spawned plainly meanwhile.
     pub(crate) fn zygote(&self, pool: &Pool) -> Option<Arc<zygote::Zygote>> {
-        if !self.config.zygote || pool.cap == 0 || self.shutting_down.load(Ordering::SeqCst) {
+        if !self.config.zygote
+            || pool.cap == 0
+            || self.shutting_down.load(Ordering::SeqCst)
+            || pool.closed.load(Ordering::SeqCst)
+        {
             return None;
         }
         let site = pool.site_packages(&self.config);
@@ -886,7 +994,7 @@ impl Inner {
     fn take_zygotes(&self) -> Vec<Arc<zygote::Zygote>> {
         let mut all: Vec<Arc<zygote::Zygote>> =
             std::mem::take(&mut *self.old_zygotes.lock().expect("zygotes"));
-        for pool in self.domains.values() {
+        for pool in self.pools() {
             all.extend(pool.zygote.lock().expect("zygote").current.take());
         }
         all
@@ -902,7 +1010,7 @@ impl Inner {
     }
 
     fn acquire(self: &Arc<Self>, pool: &Arc<Pool>) -> Acquired {
-        if self.shutting_down.load(Ordering::SeqCst) {
+        if self.shutting_down.load(Ordering::SeqCst) || pool.closed.load(Ordering::SeqCst) {
             return Acquired::Failed;
         }
         let mut st = pool.state.lock().expect("pool");
@@ -937,7 +1045,7 @@ impl Inner {
 
     /// Starts a worker ahead of demand (after a reload, timeout or crash) if the pool has room.
     fn prewarm(self: &Arc<Self>, pool: &Arc<Pool>) {
-        if self.shutting_down.load(Ordering::SeqCst) {
+        if self.shutting_down.load(Ordering::SeqCst) || pool.closed.load(Ordering::SeqCst) {
             return;
         }
         let mut st = pool.state.lock().expect("pool");

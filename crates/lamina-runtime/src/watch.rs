@@ -59,6 +59,7 @@ pub fn watch(
     })?;
     let domains: Vec<(String, PathBuf, Vec<PathBuf>)> = runtime
         .domain_configs()
+        .iter()
         .map(|d| {
             (
                 d.name.clone(),
