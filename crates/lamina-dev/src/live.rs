@@ -306,12 +306,13 @@ async fn apply(live: &mut Live, config_file: &Path, changed: &[PathBuf]) -> Opti
     let restart = [
         (
             "[auth]",
-            format!("{:?}", live.running.config.auth) != format!("{:?}", config.config.auth),
+            without_spans(&format!("{:?}", live.running.config.auth))
+                != without_spans(&format!("{:?}", config.config.auth)),
         ),
         (
             "[frontend]",
-            format!("{:?}", live.running.config.frontend)
-                != format!("{:?}", config.config.frontend),
+            without_spans(&format!("{:?}", live.running.config.frontend))
+                != without_spans(&format!("{:?}", config.config.frontend)),
         ),
     ];
     for (table, differs) in restart {
@@ -322,4 +323,31 @@ async fn apply(live: &mut Live, config_file: &Path, changed: &[PathBuf]) -> Opti
         }
     }
     Some(config)
+}
+
+/// A `Debug` rendering without `span: 12..34`, so moving a table in the file is no change.
+fn without_spans(debug: &str) -> String {
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug;
+    while let Some(at) = rest.find("span: ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 6..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spans_do_not_count() {
+        assert_eq!(
+            super::without_spans("Spanned { span: 10..20, value: \"a\" }"),
+            super::without_spans("Spanned { span: 110..120, value: \"a\" }")
+        );
+    }
 }
