@@ -1,0 +1,349 @@
+//! An existing FastAPI service (tests/fixtures/shopapi: its own JWT login, SQLAlchemy with
+//! alembic migrations, pyproject + uv.lock, dependencies that ship only manylinux_2_24/_2_26
+//! wheels, its own pytest suite), adopted as docs/adopt.md says: `add domain --from`, then
+//! `lamina run -- alembic upgrade head`, `lamina build` (and `--profile`), `lamina dev` with
+//! requests through the gateway, live config edits, and `lamina run -- pytest`. Against SQLite.
+//!
+//! Each numbered finding of issue 8 is checked on the way (see the comments `finding N`).
+//!
+//! Needs uv and PyPI: run by scripts/test.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Dev, http, lamina, project_processes, run};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shopapi")
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} has no `{from}`:\n{text}",
+        path.display()
+    );
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// A handler that answers with its `GREETING` variable: what live config edits are seen by.
+const GREETER: &str = r#"import json
+import os
+
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"greeting": os.environ.get("GREETING")})}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs uv and PyPI: run by scripts/test"]
+async fn an_existing_fastapi_app_is_adopted_built_served_and_tested() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run(lamina(tmp.path()).args([
+        "new",
+        "shop",
+        "--owner",
+        "me",
+        "--python",
+        "3.11",
+        "--domains",
+        "user",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let root = tmp.path().join("shop");
+    let toml_path = root.join("lamina.toml");
+
+    // Adopt: copy, handler, layer, table, and what is left to decide.
+    let from = fixture();
+    let r = run(lamina(&root)
+        .args(["add", "domain", "api", "--from"])
+        .arg(&from));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for note in [
+        "auth:",
+        "env:",
+        "`DATABASE_URL`",
+        "database:",
+        "alembic upgrade head",
+    ] {
+        assert!(r.stderr.contains(note), "no `{note}` in:\n{}", r.stderr);
+    }
+    let toml = std::fs::read_to_string(&toml_path).unwrap();
+    for line in [
+        "[layers.api-deps]",
+        "project = \"backend/api\"",
+        "auth = \"none\"",
+        "probe_path = \"/api/health\"",
+    ] {
+        assert!(toml.contains(line), "no `{line}` in:\n{toml}");
+    }
+    assert!(root.join("backend/api/handler.py").is_file());
+    assert!(!root.join("backend/api/.venv").exists());
+
+    // Local-only values: the database URL in the env file, a secret in lamina.local.toml.
+    let db = tmp.path().join("shop.db");
+    std::fs::write(
+        root.join("backend/api/.env"),
+        format!(
+            "DATABASE_URL=sqlite:///{}\nJWT_SECRET=local-secret-local-secret-local-secret\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    edit(
+        &toml_path,
+        "probe_path = \"/api/health\"\n",
+        "probe_path = \"/api/health\"\nenv_file = \"backend/api/.env\"\nsecrets = [\"payments-key\"]\n",
+    );
+    std::fs::write(
+        root.join("lamina.local.toml"),
+        "[secrets]\npayments-key = \"sk-local\"\n",
+    )
+    .unwrap();
+    let gitignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    assert!(
+        gitignore.contains("/backend/api/.env") && gitignore.contains("lamina.local.toml"),
+        "{gitignore}"
+    );
+
+    // Finding 8: a command with the domain's environment and the dev venv.
+    let r = run(lamina(&root).args(["run", "-d", "api", "--", "alembic", "upgrade", "head"]));
+    assert_eq!(r.code, 0, "alembic: {}\n{}", r.stdout, r.stderr);
+    assert!(db.is_file(), "the migration made {}", db.display());
+    let r = run(lamina(&root).args([
+        "run",
+        "-d",
+        "api",
+        "--",
+        "python",
+        "-c",
+        "import os; print(os.environ['LAMINA_SECRET_PAYMENTS_KEY_VALUE'], os.environ['LAMINA_ROUTE_PREFIX'])",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "sk-local /api");
+    // Its exit code is the command's.
+    let r = run(lamina(&root).args([
+        "run",
+        "-d",
+        "api",
+        "--",
+        "python",
+        "-c",
+        "raise SystemExit(7)",
+    ]));
+    assert_eq!(r.code, 7, "{}", r.stderr);
+
+    // Finding 2: greenlet 3.3 and argon2-cffi-bindings 25.1 (manylinux_2_24/_2_26 wheels only)
+    // build for python3.11's Amazon Linux 2. Finding 1: the project layer and the domain lock
+    // to different files, and the build (with its import check) succeeds.
+    let r = run(lamina(&root).args(["build"]));
+    assert_eq!(r.code, 0, "build: {}\n{}", r.stdout, r.stderr);
+    assert!(root.join("backend/api/layer-api-deps.lock").is_file());
+    assert!(root.join("backend/api/requirements.lock").is_file());
+    let r = run(lamina(&root).args(["lock", "--check"]));
+    assert_eq!(r.code, 0, "lock --check after a build: {}", r.stderr);
+    // A no-op build only hashes: it spawns no uv.
+    let r = run(lamina(&root)
+        .args(["build"])
+        .env("LAMINA_UV", "/nonexistent/uv"));
+    assert_eq!(r.code, 0, "no-op build: {}", r.stderr);
+    assert!(r.stderr.contains("Fresh"), "{}", r.stderr);
+    // Finding 6: no uv `.lock` in any zip.
+    let manifest = lamina_build::read_manifest(&root, "dev").unwrap();
+    for artifact in manifest.layers.values().chain(manifest.functions.values()) {
+        let zip = std::fs::read(root.join(&artifact.path)).unwrap();
+        let names: Vec<String> = lamina_build::archive::read_entries(&zip)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert!(
+            !names.iter().any(|n| n.rsplit('/').next() == Some(".lock")),
+            "{} ships a .lock",
+            artifact.name
+        );
+        if artifact.name == "api-deps" {
+            for package in [
+                "python/greenlet/",
+                "python/_argon2_cffi_bindings/",
+                "python/sqlalchemy/",
+            ] {
+                assert!(names.iter().any(|n| n.starts_with(package)), "no {package}");
+            }
+        }
+    }
+
+    // Finding 4: the profile probes the domain's own path.
+    let r = run(lamina(&root).args(["build", "--profile", "--profile-runs", "1"]));
+    assert_eq!(r.code, 0, "profile: {}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("GET /api/health → 200"), "{}", r.stdout);
+
+    // lamina dev: the app's own login, an authenticated call, its docs under the prefix.
+    let mut dev = tokio::task::block_in_place(|| Dev::start(&root, &["--no-frontend"]));
+    let api = dev.api;
+    let json = [("content-type", "application/json")];
+    let creds = br#"{"email":"ada@example.com","password":"correct-horse-1"}"#;
+    let r = http(api, "POST", "/api/auth/register", &json, Some(creds)).await;
+    assert_eq!(r.status, 201, "{}\n{}", r.text(), dev.tail(40));
+    let r = http(api, "POST", "/api/auth/login", &json, Some(creds)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let token = r.json()["access_token"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {token}");
+    let auth = [
+        ("authorization", bearer.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let r = http(
+        api,
+        "POST",
+        "/api/items",
+        &auth,
+        Some(br#"{"name":"kettle"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = http(api, "GET", "/api/items", &auth, None).await;
+    assert_eq!(r.json()[0]["name"], "kettle");
+    let r = http(api, "GET", "/api/items", &[], None).await;
+    assert_eq!(r.status, 401, "the app's own auth refuses: {}", r.text());
+    let r = http(api, "GET", "/api/docs", &[], None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("'/api/openapi.json'"), "{}", r.text());
+    let r = http(api, "GET", "/api/openapi.json", &[], None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.json()["paths"]["/auth/login"].is_object());
+    // The template's domain stays behind Cognito's JWT authorizer.
+    let r = http(api, "GET", "/user/me", &[], None).await;
+    assert_eq!(r.status, 401);
+
+    // Finding 10: a traceback is printed once.
+    let r = http(api, "GET", "/api/boom", &[], None).await;
+    assert_eq!(r.status, 500);
+    let printed = tokio::task::block_in_place(|| {
+        dev.wait_log(Duration::from_secs(10), |l| l.contains("GET /api/boom 500"))
+    });
+    assert!(printed, "{}", dev.tail(30));
+    assert_eq!(
+        dev.log().matches("RuntimeError: boom from shopapi").count(),
+        1,
+        "{}",
+        dev.tail(80)
+    );
+
+    // Finding 5: a new domain, public, with env values, without a restart; then an env change;
+    // then a bad edit that keeps the running config.
+    std::fs::create_dir_all(root.join("backend/greeter")).unwrap();
+    std::fs::write(root.join("backend/greeter/handler.py"), GREETER).unwrap();
+    let mut toml = std::fs::read_to_string(&toml_path).unwrap();
+    toml.push_str("\n[domains.greeter]\npath = \"backend/greeter\"\nauth = \"none\"\n\n[domains.greeter.env]\nGREETING = \"hi\"\n");
+    std::fs::write(&toml_path, &toml).unwrap();
+    let greeting = |want: &'static str| async move {
+        for _ in 0..100 {
+            let r = http(api, "GET", "/greeter/x", &[], None).await;
+            if r.status == 200 && r.json()["greeting"] == want {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        false
+    };
+    assert!(
+        greeting("hi").await,
+        "the new domain never answered\n{}",
+        dev.tail(40)
+    );
+    edit(&toml_path, "GREETING = \"hi\"", "GREETING = \"hello\"");
+    assert!(
+        greeting("hello").await,
+        "the env edit was not applied\n{}",
+        dev.tail(40)
+    );
+    edit(
+        &toml_path,
+        "auth = \"none\"\n\n[domains.greeter.env]",
+        "auth = \"nobody\"\n\n[domains.greeter.env]",
+    );
+    let warned = tokio::task::block_in_place(|| {
+        dev.wait_log(Duration::from_secs(20), |l| {
+            l.contains("the running config stays")
+        })
+    });
+    assert!(warned, "{}", dev.tail(30));
+    let log = dev.log();
+    assert!(
+        log.contains("auth = \"nobody\"") && log.contains("^^^^^^^^"),
+        "{}",
+        dev.tail(30)
+    );
+    assert!(
+        greeting("hello").await,
+        "a bad edit keeps the running config"
+    );
+
+    // Finding 10: after an edit, a forked cold start says so, and the real one is measured.
+    std::fs::write(root.join("backend/api/app/extra.py"), "EXTRA = 1\n").unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let r = http(api, "GET", "/api/health", &[], None).await;
+    assert_eq!(r.status, 200);
+    let measured = tokio::task::block_in_place(|| {
+        dev.wait_log(Duration::from_secs(60), |l| {
+            l.contains("a fresh cold start of this code takes")
+        })
+    });
+    assert!(measured, "{}", dev.tail(30));
+
+    // Stopping leaves nothing behind.
+    dev.signal("INT");
+    let status = tokio::task::block_in_place(|| dev.wait_exit(Duration::from_secs(60)));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?}\n{}",
+        dev.tail(20)
+    );
+    let left = tokio::task::block_in_place(|| {
+        common::poll(Duration::from_secs(20), || {
+            project_processes(&root).is_empty().then_some(())
+        })
+    });
+    assert!(left.is_some(), "{:?}", project_processes(&root));
+
+    // Finding 8: the app's own test suite, with its dev group (pytest, httpx) in the dev venv.
+    let r = run(lamina(&root).args([
+        "run",
+        "-d",
+        "api",
+        "--",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]));
+    assert_eq!(r.code, 0, "pytest: {}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("3 passed"), "{}", r.stdout);
+
+    // Finding 3: the dev venv has exactly the versions the build ships.
+    let lock = std::fs::read_to_string(root.join("backend/api/layer-api-deps.lock")).unwrap();
+    let pinned = |name: &str| {
+        lock.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}==")))
+            .map(|v| v.trim_end_matches(" \\").trim().to_owned())
+            .unwrap_or_else(|| panic!("no {name} in the lock"))
+    };
+    let r = run(lamina(&root).args([
+        "run",
+        "-d",
+        "api",
+        "--",
+        "python",
+        "-c",
+        "import importlib.metadata as m; print(m.version('sqlalchemy'), m.version('greenlet'))",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.trim(),
+        format!("{} {}", pinned("sqlalchemy"), pinned("greenlet"))
+    );
+}
