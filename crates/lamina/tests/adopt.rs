@@ -282,6 +282,7 @@ async fn an_existing_fastapi_app_is_adopted_built_served_and_tested() {
         greeting("hello").await,
         "a bad edit keeps the running config"
     );
+    edit(&toml_path, "auth = \"nobody\"", "auth = \"none\"");
 
     // Finding 10: after an edit, a forked cold start says so, and the real one is measured.
     std::fs::write(root.join("backend/api/app/extra.py"), "EXTRA = 1\n").unwrap();
