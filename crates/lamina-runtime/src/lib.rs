@@ -142,6 +142,9 @@ pub struct RuntimeConfig {
     /// Fork workers from a per-domain zygote that has pre-imported the requirements (default: on;
     /// `LAMINA_ZYGOTE=0` turns it off). A worker is spawned plainly while the zygote is not ready.
     pub zygote: bool,
+    /// Measure, once per code version, what a fresh process takes to import a domain's handler
+    /// when its workers are forked (their own init time is not Lambda's cold start).
+    pub measure_fresh_init: bool,
     pub log_sink: LogSink,
 }
 
@@ -164,6 +167,7 @@ impl RuntimeConfig {
             init_timeout: Duration::from_secs(10),
             transport: Transport::Http,
             zygote: std::env::var_os("LAMINA_ZYGOTE").is_none_or(|v| v != "0"),
+            measure_fresh_init: true,
             log_sink: Arc::new(|_| {}),
         }
     }
@@ -377,6 +381,8 @@ pub(crate) struct Inner {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// Zygotes replaced after a requirements change, draining until their last worker exits.
     old_zygotes: Mutex<Vec<Arc<zygote::Zygote>>>,
+    /// Processes measuring a fresh import (see [`Inner::measure_import`]).
+    measuring: Mutex<Vec<u32>>,
 }
 
 pub(crate) struct Pool {
@@ -520,6 +526,7 @@ impl Runtime {
             next_worker: AtomicU32::new(1),
             tasks: Mutex::new(Vec::new()),
             old_zygotes: Mutex::new(Vec::new()),
+            measuring: Mutex::new(Vec::new()),
         });
         // Zygotes start now: they pre-import while lamina waits for the first request.
         for pool in inner.pools() {
@@ -891,6 +898,9 @@ impl Inner {
             w.expected_exit.store(true, Ordering::SeqCst);
         }
         worker::kill_groups(workers.iter().map(|w| w.pid));
+        worker::kill_groups(std::mem::take(
+            &mut *self.measuring.lock().expect("measuring"),
+        ));
         workers
     }
 
@@ -948,6 +958,9 @@ impl Inner {
     /// handler of `generation` (the code as it is now): Lambda's cold start, which a forked
     /// worker does not show. Once per code version; its output is discarded.
     pub(crate) fn measure_import(self: &Arc<Self>, pool: &Arc<Pool>, generation: u64) {
+        if !self.config.measure_fresh_init || self.shutting_down.load(Ordering::SeqCst) {
+            return;
+        }
         {
             let mut slot = pool.fresh_init.lock().expect("fresh init");
             if matches!(*slot, Some((g, _)) if g >= generation) {
@@ -970,7 +983,14 @@ impl Inner {
         let task = tokio::spawn(async move {
             let started = Instant::now();
             let Ok(mut child) = cmd.spawn() else { return };
+            let pid = child.id().unwrap_or(0);
+            inner.measuring.lock().expect("measuring").push(pid);
             let status = tokio::time::timeout(inner.config.init_timeout, child.wait()).await;
+            inner
+                .measuring
+                .lock()
+                .expect("measuring")
+                .retain(|p| *p != pid);
             let ms = started.elapsed().as_millis() as u64;
             if let Ok(Ok(status)) = status {
                 let mut slot = pool.fresh_init.lock().expect("fresh init");
