@@ -19,14 +19,14 @@ pub enum BuildError {
     #[error("{0}")]
     UvUnavailable(String),
     #[error(
-        "`{package}` {version} was installed from a wheel for {tags}, which needs a newer glibc than Lambda's {runtime} has ({platform})"
+        "`{package}` {version} was installed from a wheel for {tags}, which needs a newer glibc than Lambda's {runtime}"
     )]
     WheelTooNew {
         package: String,
         version: String,
         tags: String,
+        /// `python3.11 has (x86_64, glibc 2.26 (Amazon Linux 2))`.
         runtime: String,
-        platform: String,
         available: Option<String>,
     },
     #[error("{0}")]

@@ -265,8 +265,11 @@ fn check_wheels(dir: &Path, pins: &[crate::lock::Pin], target: &Target) -> Resul
                 package: dist.replace('_', "-"),
                 version: version.to_owned(),
                 tags: platforms.join(", "),
-                runtime: target.python.runtime().to_owned(),
-                platform: target.wheels.describe(),
+                runtime: format!(
+                    "{} has ({})",
+                    target.python.runtime(),
+                    target.wheels.describe()
+                ),
                 available: crate::index::wheels_of(&dist.replace('_', "-"), version),
             });
         }

@@ -40,12 +40,10 @@ pub fn local_env(config: &LoadedConfig, stage: &str, domain: &str) -> Result<Loc
     let Some(d) = config.config.domains.get(domain) else {
         return Ok(out);
     };
-    let files = d.env_file.iter().chain(
-        d.stages
-            .get(stage)
-            .and_then(|s| s.env_file.as_ref())
-            .into_iter(),
-    );
+    let files = d
+        .env_file
+        .iter()
+        .chain(d.stages.get(stage).and_then(|s| s.env_file.as_ref()));
     for file in files {
         let path = config.root.join(file.get_ref());
         match fs_err::read_to_string(&path) {
