@@ -104,6 +104,14 @@ pub struct Layout {
     pub paths: Vec<PathBuf>,
 }
 
+impl Layout {
+    /// The paths as a JSON list, for the scripts that put them on `sys.path`.
+    pub fn paths_json(&self) -> String {
+        let paths: Vec<String> = self.paths.iter().map(|p| p.display().to_string()).collect();
+        serde_json::to_string(&paths).expect("paths serialise")
+    }
+}
+
 /// Extracts a function and its layers into `.lamina/profile/<stage>/`, as Lambda would.
 pub fn layout(
     root: &Path,
@@ -201,14 +209,7 @@ pub fn profile_function(
 ) -> Result<FunctionProfile, BuildError> {
     let probe = config.probe_path(domain);
     let event = http_event(&probe).to_string();
-    let paths = serde_json::to_string(
-        &layout
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>(),
-    )
-    .expect("paths serialise");
+    let paths = layout.paths_json();
     let env = lambda_env(config, stage, domain, &layout.paths[0]);
     let out_file = std::env::temp_dir().join(format!(
         "lamina-profile-{}-{domain}.json",

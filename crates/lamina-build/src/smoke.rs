@@ -128,14 +128,7 @@ fn import_handler(
     layout: &profile::Layout,
     python: &crate::slim::Interpreter,
 ) -> Result<Outcome, BuildError> {
-    let paths = serde_json::to_string(
-        &layout
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>(),
-    )
-    .expect("paths serialise");
+    let paths = layout.paths_json();
     let out_file = std::env::temp_dir().join(format!(
         "lamina-import-{}-{domain}.json",
         std::process::id()

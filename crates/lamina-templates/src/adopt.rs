@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lamina_config::{LoadedConfig, check_domain_name};
+use lamina_config::LoadedConfig;
 
 use crate::{ScaffoldError, Vars, render, write_atomic};
 
@@ -73,14 +73,7 @@ pub fn adopt_domain(
     opts: &AdoptOptions,
 ) -> Result<Adopted, ScaffoldError> {
     let fail = |m: String| ScaffoldError::Adopt(m);
-    check_domain_name(name).map_err(|why| ScaffoldError::DomainName {
-        name: name.to_owned(),
-        why,
-    })?;
-    let loaded = LoadedConfig::load(config_path)?;
-    if loaded.config.domains.contains_key(name) {
-        return Err(ScaffoldError::DomainExists(name.to_owned()));
-    }
+    let loaded = crate::config_for_new_domain(config_path, name)?;
     let root = std::path::absolute(&loaded.root)?;
     let src = std::path::absolute(&opts.from)?;
     if !src.is_dir() {

@@ -188,14 +188,7 @@ pub fn add_domain(
     name: &str,
     prefix: Option<&str>,
 ) -> Result<Written, ScaffoldError> {
-    check_domain_name(name).map_err(|why| ScaffoldError::DomainName {
-        name: name.to_owned(),
-        why,
-    })?;
-    let loaded = LoadedConfig::load(config_path)?;
-    if loaded.config.domains.contains_key(name) {
-        return Err(ScaffoldError::DomainExists(name.to_owned()));
-    }
+    let loaded = config_for_new_domain(config_path, name)?;
     let domain_dir = loaded.root.join("backend").join(name);
     if domain_dir.exists() {
         return Err(ScaffoldError::DomainDirExists(domain_dir));
@@ -258,6 +251,22 @@ pub fn add_domain(
         root: loaded.root.clone(),
         files: written,
     })
+}
+
+/// The project's config, once `name` is known to be a valid domain name it does not have yet.
+pub(crate) fn config_for_new_domain(
+    config_path: &Path,
+    name: &str,
+) -> Result<LoadedConfig, ScaffoldError> {
+    check_domain_name(name).map_err(|why| ScaffoldError::DomainName {
+        name: name.to_owned(),
+        why,
+    })?;
+    let loaded = LoadedConfig::load(config_path)?;
+    if loaded.config.domains.contains_key(name) {
+        return Err(ScaffoldError::DomainExists(name.to_owned()));
+    }
+    Ok(loaded)
 }
 
 fn dir(name: &str) -> &'static Dir<'static> {

@@ -57,12 +57,7 @@ pub(crate) fn run(
 /// future is first polled: a signal that comes during start-up is not lost.
 pub(crate) fn stop_signal()
 -> Result<impl std::future::Future<Output = ()> + Send + 'static, CliError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let install = |kind: SignalKind| {
-        signal(kind).map_err(|e| CliError::internal(format!("cannot handle signals: {e}")))
-    };
-    let mut int = install(SignalKind::interrupt())?;
-    let mut term = install(SignalKind::terminate())?;
+    let (mut int, mut term) = super::stop_signals()?;
     Ok(async move {
         tokio::select! {
             _ = int.recv() => {}

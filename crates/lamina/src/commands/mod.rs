@@ -78,3 +78,17 @@ pub(crate) fn load(explicit: Option<PathBuf>, printer: Printer) -> Result<Loaded
     }
     Ok(loaded)
 }
+
+/// SIGINT and SIGTERM, caught from now on (not from the first poll): call it first thing.
+/// Must run inside a tokio runtime's context.
+pub(crate) fn stop_signals()
+-> Result<(tokio::signal::unix::Signal, tokio::signal::unix::Signal), CliError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let install = |kind: SignalKind| {
+        signal(kind).map_err(|e| CliError::internal(format!("cannot handle signals: {e}")))
+    };
+    Ok((
+        install(SignalKind::interrupt())?,
+        install(SignalKind::terminate())?,
+    ))
+}

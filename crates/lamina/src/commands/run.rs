@@ -41,14 +41,7 @@ pub(crate) fn run(
     // it to finish rather than leaving it behind.
     let (mut int, mut term) = {
         let _entered = runtime.enter();
-        use tokio::signal::unix::{SignalKind, signal};
-        let install = |kind: SignalKind| {
-            signal(kind).map_err(|e| CliError::internal(format!("cannot handle signals: {e}")))
-        };
-        (
-            install(SignalKind::interrupt())?,
-            install(SignalKind::terminate())?,
-        )
+        super::stop_signals()?
     };
     let config = super::load(config, printer)?;
     let view = config.stage(&args.stage)?;
