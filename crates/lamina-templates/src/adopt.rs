@@ -495,6 +495,113 @@ fn ignore_local_files(root: &Path, dir: &str) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    fn project(dir: &Path) -> PathBuf {
+        let root = dir.join("shop");
+        crate::new_project(&crate::NewProject {
+            name: "shop".into(),
+            dir: root.clone(),
+            domains: vec!["user".into()],
+            owner: "me".into(),
+            region: "eu-west-1".into(),
+            python: lamina_config::PythonVersion::Py311,
+            architecture: lamina_config::Architecture::X86_64,
+        })
+        .unwrap();
+        root
+    }
+
+    fn write(path: &Path, text: &str) {
+        fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+        fs_err::write(path, text).unwrap();
+    }
+
+    /// A requirements.txt app: no layer, its own locked requirements with mangum added.
+    #[test]
+    fn a_requirements_app_is_adopted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = project(tmp.path());
+        let app = tmp.path().join("legacy");
+        write(&app.join("requirements.txt"), "fastapi==0.115.0\n");
+        write(
+            &app.join("service/server.py"),
+            "from fastapi import FastAPI\n\napi: FastAPI = FastAPI()\n\n@api.get(\"/ping\")\ndef ping():\n    return 1\n",
+        );
+        write(&app.join(".venv/lib/junk.py"), "app = FastAPI()\n");
+        let opts = AdoptOptions {
+            from: app,
+            ..AdoptOptions::default()
+        };
+        let adopted = adopt_domain(&root.join("lamina.toml"), "legacy", &opts).unwrap();
+        assert_eq!(adopted.app, "service.server:api");
+        let dir = root.join("backend/legacy");
+        assert!(!dir.join(".venv").exists());
+        let req = fs_err::read_to_string(dir.join("requirements.txt")).unwrap();
+        assert!(
+            req.starts_with("fastapi==0.115.0\n") && req.contains(MANGUM),
+            "{req}"
+        );
+        let handler = fs_err::read_to_string(dir.join("handler.py")).unwrap();
+        assert!(
+            handler.contains("from service.server import api as app"),
+            "{handler}"
+        );
+        let config = LoadedConfig::load(&root.join("lamina.toml")).unwrap();
+        let domain = &config.config.domains["legacy"];
+        assert!(domain.layers.is_empty());
+        assert!(
+            domain.auth.is_none(),
+            "no auth of its own: behind the JWT authorizer"
+        );
+        assert_eq!(config.probe_path("legacy"), "/legacy/docs");
+        assert!(
+            adopted
+                .notes
+                .iter()
+                .any(|n| n.contains("needs a Cognito token"))
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_adopted_says_why() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = project(tmp.path());
+        let app = tmp.path().join("app");
+        write(&app.join("main.py"), "app = FastAPI()\n");
+        let config = root.join("lamina.toml");
+        let opts = AdoptOptions {
+            from: app.clone(),
+            ..AdoptOptions::default()
+        };
+        let err = adopt_domain(&config, "api", &opts).unwrap_err().to_string();
+        assert!(
+            err.contains("neither pyproject.toml + uv.lock nor requirements.txt"),
+            "{err}"
+        );
+        write(&app.join("pyproject.toml"), "[project]\nname = \"a\"\n");
+        let err = adopt_domain(&config, "api", &opts).unwrap_err().to_string();
+        assert!(err.contains("run `uv lock`"), "{err}");
+        write(&app.join("requirements.txt"), "fastapi\n");
+        let err = adopt_domain(&config, "user", &opts)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("already exists"), "{err}");
+        let before = fs_err::read_to_string(&config).unwrap();
+        let in_place = AdoptOptions {
+            from: app,
+            in_place: true,
+            ..AdoptOptions::default()
+        };
+        let err = adopt_domain(&config, "api", &in_place)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("inside the project"), "{err}");
+        assert_eq!(
+            fs_err::read_to_string(&config).unwrap(),
+            before,
+            "nothing written"
+        );
+    }
+
     #[test]
     fn env_names_in_order() {
         let src = vec![(
