@@ -584,7 +584,9 @@ fn code_skip(rel: &str, dir: bool, keep_tests: bool) -> bool {
         return true;
     }
     top_level
-        && (name.starts_with("requirements") && (ext == "txt" || ext == "lock" || ext == "in")
+        && (name.starts_with("requirements") && (ext == "txt" || ext == "in")
+            // Every lock: `requirements.lock`, `uv.lock`, a project layer's `layer-NAME.lock`.
+            || ext == "lock"
             || matches!(
                 name,
                 "pytest.ini"

@@ -165,6 +165,21 @@ async fn an_existing_fastapi_app_is_adopted_built_served_and_tested() {
             "{} ships a .lock",
             artifact.name
         );
+        if artifact.name == "api" {
+            // The function ships the app's code, not its locks or project files.
+            for skipped in [
+                "layer-api-deps.lock",
+                "requirements.lock",
+                "uv.lock",
+                "pyproject.toml",
+            ] {
+                assert!(
+                    !names.iter().any(|n| n == skipped),
+                    "the api zip has {skipped}"
+                );
+            }
+            assert!(names.iter().any(|n| n == "app/main.py"));
+        }
         if artifact.name == "api-deps" {
             for package in [
                 "python/greenlet/",
