@@ -363,3 +363,187 @@ async fn an_existing_fastapi_app_is_adopted_built_served_and_tested() {
         format!("{} {}", pinned("sqlalchemy"), pinned("greenlet"))
     );
 }
+
+/// A PostgreSQL server in a temporary directory on a loopback port, stopped when dropped. As
+/// root (CI), it runs as `nobody`: PostgreSQL refuses to run as root.
+struct Postgres {
+    data: PathBuf,
+    as_nobody: bool,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Postgres {
+    /// `None` when PostgreSQL's binaries are not installed.
+    fn start() -> Option<Postgres> {
+        let initdb = lamina_toolchain::which("initdb")?;
+        let pg_ctl = lamina_toolchain::which("pg_ctl")?;
+        let dir = tempfile::Builder::new()
+            .prefix("lamina-pg-")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let data = dir.path().join("data");
+        let as_nobody = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        if as_nobody {
+            let ok = std::process::Command::new("chown")
+                .args(["-R", "nobody"])
+                .arg(dir.path())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "chown failed");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let run = |program: &Path, args: &[String]| {
+            let mut cmd = if as_nobody {
+                let mut c = std::process::Command::new("runuser");
+                c.args(["-u", "nobody", "--"]).arg(program);
+                c
+            } else {
+                std::process::Command::new(program)
+            };
+            let out = cmd.args(args).current_dir(dir.path()).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{} failed: {out:?}",
+                program.display()
+            );
+        };
+        let d = data.display().to_string();
+        run(
+            &initdb,
+            &[
+                "-D".into(),
+                d.clone(),
+                "-U".into(),
+                "postgres".into(),
+                "--auth=trust".into(),
+                "-E".into(),
+                "UTF8".into(),
+            ],
+        );
+        run(
+            &pg_ctl,
+            &[
+                "-D".into(),
+                d,
+                "-l".into(),
+                dir.path().join("log").display().to_string(),
+                "-o".into(),
+                format!("-p {port} -h 127.0.0.1 -k {}", dir.path().display()),
+                "-w".into(),
+                "start".into(),
+            ],
+        );
+        Some(Postgres {
+            data,
+            as_nobody,
+            port,
+            _dir: dir,
+        })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let Some(pg_ctl) = lamina_toolchain::which("pg_ctl") else {
+            return;
+        };
+        let mut cmd = if self.as_nobody {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "nobody", "--"]).arg(pg_ctl);
+            c
+        } else {
+            std::process::Command::new(pg_ctl)
+        };
+        let _ = cmd
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "stop"])
+            .output();
+    }
+}
+
+/// The same app on PostgreSQL (pg8000), when PostgreSQL is installed: migrations with
+/// `lamina run`, then its own login and authenticated calls through `lamina dev`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs uv, PyPI and PostgreSQL: run by scripts/test"]
+async fn the_adopted_app_runs_on_postgres() {
+    let Some(pg) = Postgres::start() else {
+        eprintln!(
+            "PostgreSQL is not installed (no initdb/pg_ctl on PATH): the SQLite test covers the rest"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run(lamina(tmp.path()).args([
+        "new",
+        "shop",
+        "--owner",
+        "me",
+        "--python",
+        "3.11",
+        "--domains",
+        "user",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let root = tmp.path().join("shop");
+    let r = run(lamina(&root)
+        .args(["add", "domain", "api", "--from"])
+        .arg(fixture()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::write(
+        root.join("backend/api/.env"),
+        format!(
+            "DATABASE_URL=postgresql+pg8000://postgres@127.0.0.1:{}/postgres\nJWT_SECRET=local-secret-local-secret-local-secret\n",
+            pg.port
+        ),
+    )
+    .unwrap();
+    edit(
+        &root.join("lamina.toml"),
+        "probe_path = \"/api/health\"\n",
+        "probe_path = \"/api/health\"\nenv_file = \"backend/api/.env\"\n",
+    );
+    let r = run(lamina(&root).args(["run", "-d", "api", "--", "alembic", "upgrade", "head"]));
+    assert_eq!(
+        r.code, 0,
+        "alembic on PostgreSQL: {}\n{}",
+        r.stdout, r.stderr
+    );
+    assert!(r.stderr.contains("PostgresqlImpl"), "{}", r.stderr);
+
+    let dev = tokio::task::block_in_place(|| Dev::start(&root, &["--no-frontend"]));
+    let api = dev.api;
+    let json = [("content-type", "application/json")];
+    let creds = br#"{"email":"pg@example.com","password":"correct-horse-2"}"#;
+    let r = http(api, "POST", "/api/auth/register", &json, Some(creds)).await;
+    assert_eq!(r.status, 201, "{}\n{}", r.text(), dev.tail(40));
+    let r = http(api, "POST", "/api/auth/login", &json, Some(creds)).await;
+    let token = r.json()["access_token"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {token}");
+    let auth = [
+        ("authorization", bearer.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let r = http(
+        api,
+        "POST",
+        "/api/items",
+        &auth,
+        Some(br#"{"name":"teapot"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = http(api, "GET", "/api/me", &auth, None).await;
+    assert_eq!(r.json()["email"], "pg@example.com");
+    drop(dev);
+    drop(pg);
+}
