@@ -195,6 +195,28 @@ async fn an_existing_fastapi_app_is_adopted_built_served_and_tested() {
     let r = run(lamina(&root).args(["build", "--profile", "--profile-runs", "1"]));
     assert_eq!(r.code, 0, "profile: {}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("GET /api/health → 200"), "{}", r.stdout);
+    // A probe path the app does not serve: the path and the status, and how to choose another.
+    edit(
+        &toml_path,
+        "probe_path = \"/api/health\"",
+        "probe_path = \"/api/nope\"",
+    );
+    let r = run(lamina(&root).args(["build", "--profile", "--profile-runs", "1"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("answered `GET /api/nope` with status 404")
+            && r.stderr.contains("probe_path")
+            && !r.stderr.contains("Some(")
+            && !r.stderr.contains("budget"),
+        "{}",
+        r.stderr
+    );
+    edit(
+        &toml_path,
+        "probe_path = \"/api/nope\"",
+        "probe_path = \"/api/health\"",
+    );
 
     // lamina dev: the app's own login, an authenticated call, its docs under the prefix.
     let mut dev = tokio::task::block_in_place(|| Dev::start(&root, &["--no-frontend"]));
