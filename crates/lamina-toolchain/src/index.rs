@@ -38,9 +38,14 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
-/// Every file of `project` on the index.
+/// Every file of `project` on the user's index ([`index_url`]).
 pub fn project_files(project: &str) -> Result<Vec<IndexFile>, String> {
-    let base = format!("{}/{}/", index_url(), normalize(project));
+    project_files_at(&index_url(), project)
+}
+
+/// Every file of `project` on the index at `index` (a simple API root).
+pub fn project_files_at(index: &str, project: &str) -> Result<Vec<IndexFile>, String> {
+    let base = format!("{}/{}/", index.trim_end_matches('/'), normalize(project));
     let body = crate::http::get(
         &base,
         "application/vnd.pypi.simple.v1+json, text/html;q=0.1",
@@ -110,4 +115,16 @@ pub fn wheel_platforms(project: &str, version: &str) -> Option<Vec<String>> {
     out.sort();
     out.dedup();
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_normalise() {
+        assert_eq!(
+            super::normalize("Argon2_CFFI.bindings"),
+            "argon2-cffi-bindings"
+        );
+        assert_eq!(super::normalize("uv"), "uv");
+    }
 }

@@ -11,7 +11,9 @@ pub mod index;
 mod uv;
 mod zip;
 
-pub use uv::{ToolchainError, UV_VERSION, cache_dir, ensure_uv, find_uv, pinned_uv_path};
+pub use uv::{
+    ToolchainError, UV_VERSION, cache_dir, download_uv, ensure_uv, find_uv, pinned_uv_path,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -123,36 +123,47 @@ pub fn ensure_uv(root: &Path, notice: &dyn Fn(&str)) -> Result<PathBuf, Toolchai
         "uv not found: downloading the pinned uv {UV_VERSION} from {index} into {} (once for this user; sha256-verified)",
         target.parent().unwrap_or(&target).display()
     ));
+    download_uv(&index, tag, expected, &target)?;
+    Ok(target)
+}
+
+/// Downloads the pinned uv wheel `uv-<version>-py3-none-<tag>` from the index at `index`,
+/// refuses it unless its sha256 is `expected`, and installs its `uv` binary at `target`.
+pub fn download_uv(
+    index: &str,
+    tag: &str,
+    expected: &str,
+    target: &Path,
+) -> Result<(), ToolchainError> {
     let download = |message: String| ToolchainError::Download {
-        index: index.clone(),
+        index: index.to_owned(),
         message,
     };
     let filename = format!("uv-{UV_VERSION}-py3-none-{tag}");
-    let files = index::project_files("uv").map_err(download)?;
+    let files = index::project_files_at(index, "uv").map_err(download)?;
     let file = files
         .iter()
         .find(|f| f.filename == filename)
         .ok_or_else(|| download(format!("the index has no `{filename}`")))?;
     let bytes = crate::http::get(&file.url, "*/*").map_err(download)?;
     let found = format!("{:x}", Sha256::digest(&bytes));
-    if found != *expected {
+    if found != expected {
         return Err(ToolchainError::Hash {
             file: filename,
-            index,
+            index: index.to_owned(),
             found,
-            expected: (*expected).to_owned(),
+            expected: expected.to_owned(),
         });
     }
     let binary = crate::zip::read_entry(&bytes, &format!("uv-{UV_VERSION}.data/scripts/uv"))
         .ok_or_else(|| ToolchainError::Install {
-            path: target.clone(),
+            path: target.to_path_buf(),
             message: format!("`{filename}` has no `uv` binary"),
         })?;
-    install(&target, &binary).map_err(|e| ToolchainError::Install {
-        path: target.clone(),
+    install(target, &binary).map_err(|e| ToolchainError::Install {
+        path: target.to_path_buf(),
         message: e.to_string(),
-    })?;
-    Ok(target)
+    })
 }
 
 /// Writes the binary through a temporary file and a rename, so a concurrent `lamina` never runs
