@@ -497,6 +497,7 @@ impl Drop for Postgres {
 /// `lamina run`, then its own login and authenticated calls through `lamina dev`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs uv, PyPI and PostgreSQL: run by scripts/test"]
+#[allow(clippy::print_stderr)] // says why it did nothing
 async fn the_adopted_app_runs_on_postgres() {
     let Some(pg) = Postgres::start() else {
         eprintln!(
