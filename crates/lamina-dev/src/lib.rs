@@ -201,9 +201,12 @@ async fn serve(
     let api_addr = api_listener.local_addr()?;
 
     let envs = prepare_env(&config, &options.stage, output.clone()).await?;
-    let (_, env) = envs.first().cloned().ok_or_else(|| {
-        DevError::Lock("the project has no domain: add one with `lamina add domain NAME`".into())
-    })?;
+    // Every domain names its own venv (`python_env`); this is only the runtime's default, and a
+    // project without domains (yet: live config may add one) has none.
+    let (default_python, default_site) = envs.first().map_or_else(
+        || (PathBuf::from("python3"), Vec::new()),
+        |(_, env)| (env.python.clone(), vec![env.site_packages.clone()]),
+    );
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
@@ -253,11 +256,11 @@ async fn serve(
     let mut runtime_config = RuntimeConfig::new(
         format!("{project}-{}", view.name),
         config.config.project.region.get_ref().clone(),
-        env.python.clone(),
+        default_python,
         root.join(".lamina"),
     );
     runtime_config.python_version = config.config.project.python.as_str().to_owned();
-    runtime_config.site_packages = vec![env.site_packages.clone()];
+    runtime_config.site_packages = default_site;
     runtime_config.default_concurrency = options.default_concurrency;
     // Lambda gives init 10 s, then retries a timed-out init inside the first invocation
     // ("suppressed init"), bounded by the function's timeout: so a cold start fails only after
