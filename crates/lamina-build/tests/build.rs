@@ -501,3 +501,38 @@ fn a_handler_that_cannot_import_fails_the_build() {
         warned.warnings
     );
 }
+
+/// A layer's `exclude` leaves packages (and what only they need) out of the layer: the lock
+/// still pins them, the zip does not ship them.
+#[test]
+fn a_layer_excludes_what_the_app_never_imports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tiny(root, "x86_64");
+    let toml = std::fs::read_to_string(root.join("lamina.toml"))
+        .unwrap()
+        .replace(
+            "requirements = \"layers/deps/requirements.txt\"",
+            "requirements = \"layers/deps/requirements.txt\"\nexclude = [\"mangum\"]",
+        );
+    write(root, "lamina.toml", &toml);
+    let out = build(root);
+    let lock = std::fs::read_to_string(root.join("layers/deps/requirements.lock")).unwrap();
+    assert!(
+        lock.contains("mangum==") && lock.contains("typing-extensions=="),
+        "{lock}"
+    );
+    let zip = std::fs::read(root.join(&find(&out, Kind::Layer, "deps").path)).unwrap();
+    let names: Vec<String> = lamina_build::archive::read_entries(&zip)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("python/mangum") || n.starts_with("python/typing_extensions")),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.starts_with("python/markupsafe/")));
+}
