@@ -416,11 +416,7 @@ fn manylinux_2_24_only_wheels_build_for_both_amazon_linuxes() {
             "python {python}: {crypto}"
         );
         // Finding 6: uv's empty `.lock` never ships.
-        let names: Vec<String> = lamina_build::archive::read_entries(&zip)
-            .unwrap()
-            .into_iter()
-            .map(|e| e.name)
-            .collect();
+        let names = zip_names(&root.join(&find(&out, Kind::Layer, "deps").path));
         assert!(!names.iter().any(|n| n.ends_with(".lock")), "{names:?}");
         let manifest = &out.manifest;
         let glibc = if python == "3.11" { "2.26" } else { "2.34" };
@@ -522,12 +518,7 @@ fn a_layer_excludes_what_the_app_never_imports() {
         lock.contains("mangum==") && lock.contains("typing-extensions=="),
         "{lock}"
     );
-    let zip = std::fs::read(root.join(&find(&out, Kind::Layer, "deps").path)).unwrap();
-    let names: Vec<String> = lamina_build::archive::read_entries(&zip)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.name)
-        .collect();
+    let names = zip_names(&root.join(&find(&out, Kind::Layer, "deps").path));
     assert!(
         !names
             .iter()

@@ -19,6 +19,22 @@ fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shopapi")
 }
 
+/// `lamina new shop` (python 3.11, one template domain `user`) in `dir`.
+fn new_project(dir: &Path) -> PathBuf {
+    let r = run(lamina(dir).args([
+        "new",
+        "shop",
+        "--owner",
+        "me",
+        "--python",
+        "3.11",
+        "--domains",
+        "user",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    dir.join("shop")
+}
+
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(
@@ -27,6 +43,41 @@ fn edit(path: &Path, from: &str, to: &str) {
         path.display()
     );
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Through the gateway, with the app's own auth: register, log in, add an item. Returns the
+/// `Bearer` header value.
+async fn sign_up_and_add_an_item(dev: &Dev, email: &str, item: &str) -> String {
+    let api = dev.api;
+    let json = [("content-type", "application/json")];
+    let creds = format!(r#"{{"email":"{email}","password":"correct-horse-1"}}"#);
+    let r = http(
+        api,
+        "POST",
+        "/api/auth/register",
+        &json,
+        Some(creds.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}\n{}", r.text(), dev.tail(40));
+    let r = http(
+        api,
+        "POST",
+        "/api/auth/login",
+        &json,
+        Some(creds.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let bearer = format!("Bearer {}", r.json()["access_token"].as_str().unwrap());
+    let auth = [
+        ("authorization", bearer.as_str()),
+        ("content-type", "application/json"),
+    ];
+    let body = format!(r#"{{"name":"{item}"}}"#);
+    let r = http(api, "POST", "/api/items", &auth, Some(body.as_bytes())).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    bearer
 }
 
 /// A handler that answers with its `GREETING` variable: what live config edits are seen by.
@@ -42,18 +93,7 @@ def handler(event, context):
 #[ignore = "needs uv and PyPI: run by scripts/test"]
 async fn an_existing_fastapi_app_is_adopted_built_served_and_tested() {
     let tmp = tempfile::tempdir().unwrap();
-    let r = run(lamina(tmp.path()).args([
-        "new",
-        "shop",
-        "--owner",
-        "me",
-        "--python",
-        "3.11",
-        "--domains",
-        "user",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let root = tmp.path().join("shop");
+    let root = new_project(tmp.path());
     let toml_path = root.join("lamina.toml");
 
     // Adopt: copy, handler, layer, table, and what is left to decide.
@@ -221,27 +261,8 @@ async fn an_existing_fastapi_app_is_adopted_built_served_and_tested() {
     // lamina dev: the app's own login, an authenticated call, its docs under the prefix.
     let mut dev = tokio::task::block_in_place(|| Dev::start(&root, &["--no-frontend"]));
     let api = dev.api;
-    let json = [("content-type", "application/json")];
-    let creds = br#"{"email":"ada@example.com","password":"correct-horse-1"}"#;
-    let r = http(api, "POST", "/api/auth/register", &json, Some(creds)).await;
-    assert_eq!(r.status, 201, "{}\n{}", r.text(), dev.tail(40));
-    let r = http(api, "POST", "/api/auth/login", &json, Some(creds)).await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    let token = r.json()["access_token"].as_str().unwrap().to_owned();
-    let bearer = format!("Bearer {token}");
-    let auth = [
-        ("authorization", bearer.as_str()),
-        ("content-type", "application/json"),
-    ];
-    let r = http(
-        api,
-        "POST",
-        "/api/items",
-        &auth,
-        Some(br#"{"name":"kettle"}"#),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.text());
+    let bearer = sign_up_and_add_an_item(&dev, "ada@example.com", "kettle").await;
+    let auth = [("authorization", bearer.as_str())];
     let r = http(api, "GET", "/api/items", &auth, None).await;
     assert_eq!(r.json()[0]["name"], "kettle");
     let r = http(api, "GET", "/api/items", &[], None).await;
@@ -506,18 +527,7 @@ async fn the_adopted_app_runs_on_postgres() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let r = run(lamina(tmp.path()).args([
-        "new",
-        "shop",
-        "--owner",
-        "me",
-        "--python",
-        "3.11",
-        "--domains",
-        "user",
-    ]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let root = tmp.path().join("shop");
+    let root = new_project(tmp.path());
     let r = run(lamina(&root)
         .args(["add", "domain", "api", "--from"])
         .arg(fixture()));
@@ -545,26 +555,8 @@ async fn the_adopted_app_runs_on_postgres() {
 
     let dev = tokio::task::block_in_place(|| Dev::start(&root, &["--no-frontend"]));
     let api = dev.api;
-    let json = [("content-type", "application/json")];
-    let creds = br#"{"email":"pg@example.com","password":"correct-horse-2"}"#;
-    let r = http(api, "POST", "/api/auth/register", &json, Some(creds)).await;
-    assert_eq!(r.status, 201, "{}\n{}", r.text(), dev.tail(40));
-    let r = http(api, "POST", "/api/auth/login", &json, Some(creds)).await;
-    let token = r.json()["access_token"].as_str().unwrap().to_owned();
-    let bearer = format!("Bearer {token}");
-    let auth = [
-        ("authorization", bearer.as_str()),
-        ("content-type", "application/json"),
-    ];
-    let r = http(
-        api,
-        "POST",
-        "/api/items",
-        &auth,
-        Some(br#"{"name":"teapot"}"#),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.text());
+    let bearer = sign_up_and_add_an_item(&dev, "pg@example.com", "teapot").await;
+    let auth = [("authorization", bearer.as_str())];
     let r = http(api, "GET", "/api/me", &auth, None).await;
     assert_eq!(r.json()["email"], "pg@example.com");
     drop(dev);
