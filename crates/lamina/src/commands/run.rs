@@ -137,7 +137,15 @@ pub(crate) fn run(
                 status = child.wait() => {
                     return status.map_err(|e| CliError::internal(e.to_string()));
                 }
-                _ = int.recv() => forward(pid, "INT"),
+                _ = int.recv() => {
+                    // A terminal's Ctrl-C reaches the command too (one foreground group): pass
+                    // it on only when the command is still running a moment later, as it is
+                    // when a script signalled lamina alone.
+                    match tokio::time::timeout(std::time::Duration::from_secs(1), child.wait()).await {
+                        Ok(status) => return status.map_err(|e| CliError::internal(e.to_string())),
+                        Err(_) => forward(pid, "INT"),
+                    }
+                }
                 _ = term.recv() => forward(pid, "TERM"),
             }
         }
@@ -148,8 +156,7 @@ pub(crate) fn run(
     }
 }
 
-/// Passes a signal on to the command (a terminal's Ctrl-C reaches it anyway, a script's
-/// `kill` does not).
+/// Passes a signal on to the command.
 fn forward(pid: Option<u32>, signal: &str) {
     if let Some(pid) = pid {
         let _ = std::process::Command::new("kill")
