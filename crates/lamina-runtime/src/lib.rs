@@ -793,6 +793,14 @@ impl Runtime {
             .map_or(0, |p| p.state.lock().expect("pool").live)
     }
 
+    /// What a fresh process took to import `domain`'s handler as its code is now (Lambda's cold
+    /// start), once measured; only measured when its workers are forked from a zygote.
+    pub fn fresh_init_ms(&self, domain: &str) -> Option<u64> {
+        let pool = self.inner.pool(domain)?;
+        let generation = pool.state.lock().expect("pool").generation;
+        pool.fresh_init_ms(generation)
+    }
+
     /// Every domain's configuration, in name order.
     pub fn domain_configs(&self) -> Vec<DomainConfig> {
         self.inner.pools().iter().map(|p| p.cfg.clone()).collect()
