@@ -16,9 +16,26 @@ pub enum BuildError {
     },
     #[error("uv was not found")]
     UvNotFound,
+    #[error("{0}")]
+    UvUnavailable(String),
+    #[error(
+        "`{package}` {version} was installed from a wheel for {tags}, which needs a newer glibc than Lambda's {runtime}"
+    )]
+    WheelTooNew {
+        package: String,
+        version: String,
+        tags: String,
+        /// `python3.11 has (x86_64, glibc 2.26 (Amazon Linux 2))`.
+        runtime: String,
+        available: Option<String>,
+    },
+    #[error("{0}")]
+    Coverage(String),
+    #[error("{0}")]
+    ImportCheck(String),
     #[error("`{command}` failed:\n{stderr}")]
     Tool { command: String, stderr: String },
-    #[error("`{package}` {version} has no wheel for {platform} (Python {python})")]
+    #[error("`{package}` {version} has no wheel for Lambda's python{python} on {platform}")]
     NoWheel {
         package: String,
         version: String,
@@ -67,6 +84,22 @@ impl BuildError {
                     .map(|a| format!(" (this one has wheels for {a})"))
                     .unwrap_or_default()
             )),
+            Self::WheelTooNew { package, available, .. } => Some(format!(
+                "pin a version of `{package}` with a wheel for an older glibc{}, or move the project to python 3.12 (Amazon Linux 2023, glibc 2.34)",
+                available
+                    .as_ref()
+                    .map(|a| format!(" (this one has wheels for {a})"))
+                    .unwrap_or_default()
+            )),
+            Self::UvUnavailable(_) => Some(
+                "install uv (https://docs.astral.sh/uv/), or point `LAMINA_UV` at it".into(),
+            ),
+            Self::Coverage(_) => Some(
+                "run `lamina lock --force`, and check that no two layers or domains share a lock file".into(),
+            ),
+            Self::ImportCheck(_) => Some(
+                "a package the handler imports is missing from its locks: add it to the domain's or a layer's requirements".into(),
+            ),
             Self::LockNotCurrent { .. } => {
                 Some("run `lamina lock` and commit the lock files".into())
             }
@@ -84,6 +117,9 @@ impl BuildError {
 
     /// Errors the user can fix exit with 1; the others are Lamina's or the machine's (2).
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Self::Io(_) | Self::Archive { .. })
+        !matches!(
+            self,
+            Self::Io(_) | Self::Archive { .. } | Self::UvUnavailable(_)
+        )
     }
 }

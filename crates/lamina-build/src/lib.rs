@@ -14,10 +14,12 @@ pub mod archive;
 pub mod cache;
 mod error;
 pub mod hash;
+mod index;
 pub mod lock;
 pub mod manifest;
 pub mod profile;
 pub mod slim;
+mod smoke;
 pub mod uv;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,8 +65,22 @@ pub struct BuildOptions {
     pub jobs: usize,
     /// The interpreter for `.pyc` (and `--profile`); found on `PATH` when `None`.
     pub python: Option<PathBuf>,
-    /// The uv executable; found as [`Uv::find`] says when `None`.
+    /// The uv executable; found or obtained as [`Uv::obtain`] says when `None`.
     pub uv: Option<PathBuf>,
+    /// Told one line when Lamina downloads uv for the user.
+    pub notice: Option<Notice>,
+    /// Import each function's handler as Lambda would after building (cached by artifact hash).
+    pub import_check: bool,
+}
+
+/// Receives a line for the user outside the progress display (uv being downloaded).
+#[derive(Clone)]
+pub struct Notice(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notice")
+    }
 }
 
 impl Default for BuildOptions {
@@ -78,6 +94,8 @@ impl Default for BuildOptions {
             jobs: std::thread::available_parallelism().map_or(2, usize::from),
             python: None,
             uv: None,
+            notice: None,
+            import_check: true,
         }
     }
 }
@@ -179,6 +197,7 @@ impl<'a> Project<'a> {
             target: Target {
                 python: config.config.project.python,
                 architecture: config.config.project.architecture,
+                wheels: config.wheel_platform(),
             },
             cache: Cache::new(&root),
             root,
@@ -190,14 +209,23 @@ impl<'a> Project<'a> {
         }
     }
 
+    /// uv, found or obtained (downloaded once per user) the first time it is needed: a build
+    /// with nothing to lock or install never looks.
     fn uv(&self) -> Result<&Uv, BuildError> {
         self.uv
             .get_or_init(|| match &self.options.uv {
                 Some(path) => Ok(Uv { path: path.clone() }),
-                None => Uv::find(&self.root).map_err(|e| e.to_string()),
+                None => Uv::obtain(&self.root, &|line| self.reporter_notice(line))
+                    .map_err(|e| e.to_string()),
             })
             .as_ref()
-            .map_err(|_| BuildError::UvNotFound)
+            .map_err(|e| BuildError::UvUnavailable(e.clone()))
+    }
+
+    fn reporter_notice(&self, line: &str) {
+        if let Some(notice) = &self.options.notice {
+            (notice.0)(line);
+        }
     }
 
     /// The interpreter for `.pyc`, when compiling is wanted and one exists. Looked up on `PATH`
@@ -227,51 +255,48 @@ impl<'a> Project<'a> {
         p.to_string_lossy().replace('\\', "/")
     }
 
+    /// Every lock to make or check: `lamina_config`'s lock paths (one rule, so no two locks
+    /// share a file), less domains without requirements of their own.
     fn lock_specs(&self) -> Vec<LockSpec> {
         let wheels_only = !self.options.docker;
         let mut specs = Vec::new();
         let mut layer_locks: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for (name, layer) in &self.config.config.layers {
-            let name = name.get_ref();
-            let spec = if let Some(req) = &layer.requirements {
-                let req = PathBuf::from(req.get_ref());
-                LockSpec {
-                    what: format!("layer {name}"),
-                    path: req.with_extension("lock"),
-                    input: LockInput::Requirements(req),
-                    constraints: Vec::new(),
-                    wheels_only,
+        for lock in self.config.lock_paths() {
+            let input = match lock.kind {
+                lamina_config::LockKind::LayerRequirements(req) => LockInput::Requirements(req),
+                lamina_config::LockKind::LayerProject(dir) => LockInput::Project(dir),
+                lamina_config::LockKind::Domain(req) => {
+                    if !has_requirements(&self.root.join(&req)) {
+                        continue;
+                    }
+                    let constraints = self
+                        .config
+                        .config
+                        .domains
+                        .get(lock.name.as_str())
+                        .map(|d| {
+                            d.layers
+                                .iter()
+                                .filter_map(|l| layer_locks.get(l.get_ref()).cloned())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    specs.push(LockSpec {
+                        what: lock.what,
+                        path: lock.path,
+                        input: LockInput::Requirements(req),
+                        constraints,
+                        wheels_only,
+                    });
+                    continue;
                 }
-            } else if let Some(dir) = &layer.project {
-                let dir = PathBuf::from(dir.get_ref());
-                LockSpec {
-                    what: format!("layer {name}"),
-                    path: dir.join("requirements.lock"),
-                    input: LockInput::Project(dir),
-                    constraints: Vec::new(),
-                    wheels_only,
-                }
-            } else {
-                continue;
             };
-            layer_locks.insert(name.clone(), spec.path.clone());
-            specs.push(spec);
-        }
-        for (name, domain) in &self.config.config.domains {
-            let dir = PathBuf::from(domain.path.get_ref());
-            let req = dir.join("requirements.txt");
-            if !has_requirements(&self.root.join(&req)) {
-                continue;
-            }
+            layer_locks.insert(lock.name.clone(), lock.path.clone());
             specs.push(LockSpec {
-                what: format!("domain {}", name.get_ref()),
-                path: dir.join("requirements.lock"),
-                input: LockInput::Requirements(req),
-                constraints: domain
-                    .layers
-                    .iter()
-                    .filter_map(|l| layer_locks.get(l.get_ref()).cloned())
-                    .collect(),
+                what: lock.what,
+                path: lock.path,
+                input,
+                constraints: Vec::new(),
                 wheels_only,
             });
         }
@@ -290,7 +315,7 @@ impl<'a> Project<'a> {
             let state = if force {
                 LockState::Stale("asked for".into())
             } else {
-                spec.state(&self.root, self.target)?
+                spec.state(&self.root, &self.target)?
             };
             if state == LockState::Fresh {
                 continue;
@@ -306,7 +331,7 @@ impl<'a> Project<'a> {
                     },
                 });
             }
-            spec.write(self.uv()?, &self.root, self.target)?;
+            spec.write(self.uv()?, &self.root, &self.target)?;
             reporter.on_lock(&spec.what, &spec.path, &state);
         }
         Ok(specs)
@@ -317,7 +342,8 @@ impl<'a> Project<'a> {
         h.field("format", cache::FORMAT)
             .field("kind", kind)
             .field("python", self.target.python.as_str())
-            .field("platform", self.target.platform())
+            .field("platform", self.target.wheels.install.join(","))
+            .field("glibc", self.target.wheels.glibc.to_string())
             .field("slim", self.options.slim.key(self.compiler().is_some()));
         h
     }
@@ -346,9 +372,9 @@ impl<'a> Project<'a> {
         fs_err::write(&lock, pins_text)?;
         let site = staging.0.join("site");
         if docker {
-            uv::docker_install(&lock, &site, self.target)?;
+            uv::docker_install(&lock, &site, &self.target)?;
         } else {
-            self.uv()?.install(&self.root, &lock, &site, self.target)?;
+            self.uv()?.install(&self.root, &lock, &site, &self.target)?;
         }
         reporter.on_step(label, "slimming");
         slim::slim_tree(&site, &self.options.slim)?;
@@ -558,7 +584,9 @@ fn code_skip(rel: &str, dir: bool, keep_tests: bool) -> bool {
         return true;
     }
     top_level
-        && (name.starts_with("requirements") && (ext == "txt" || ext == "lock" || ext == "in")
+        && (name.starts_with("requirements") && (ext == "txt" || ext == "in")
+            // Every lock: `requirements.lock`, `uv.lock`, a project layer's `layer-NAME.lock`.
+            || ext == "lock"
             || matches!(
                 name,
                 "pytest.ini"
@@ -595,11 +623,43 @@ pub fn lock(
         states.push((
             spec.what.clone(),
             spec.path.clone(),
-            spec.state(&project.root, project.target)?,
+            spec.state(&project.root, &project.target)?,
         ));
     }
     project.ensure_locks(force, reporter)?;
     Ok(states)
+}
+
+/// Makes the missing or stale locks (or fails with `options.locked`) and returns, for each
+/// domain, the locks its function ships (its layers', in order, then its own), absolute: what
+/// `lamina dev`'s environments install.
+pub fn ensure_locks(
+    config: &LoadedConfig,
+    options: &BuildOptions,
+    reporter: &dyn Reporter,
+) -> Result<BTreeMap<String, Vec<PathBuf>>, BuildError> {
+    let project = Project::new(config, options);
+    let specs = project.ensure_locks(false, reporter)?;
+    let path_of = |what: String| {
+        specs
+            .iter()
+            .find(|s| s.what == what)
+            .map(|s| project.root.join(&s.path))
+    };
+    Ok(config
+        .config
+        .domains
+        .iter()
+        .map(|(name, d)| {
+            let locks = d
+                .layers
+                .iter()
+                .filter_map(|l| path_of(format!("layer {}", l.get_ref())))
+                .chain(path_of(format!("domain {}", name.get_ref())))
+                .collect();
+            (name.get_ref().clone(), locks)
+        })
+        .collect())
 }
 
 /// Builds every layer and function of the project for a stage.
@@ -621,13 +681,20 @@ pub fn build(
     };
     let drop_sdk = options.slim.has(Rule::AwsSdk);
 
-    // What each dependency layer installs, by normalised package name.
+    // What each dependency layer installs, by normalised package name: its lock, less the
+    // runtime's own packages and the layer's `exclude`.
     let mut layer_pins: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
-    for name in config.config.layers.keys() {
+    for (name, layer) in &config.config.layers {
         let name = name.get_ref();
         if let Some(path) = lock_of(&format!("layer {name}")) {
             let text = fs_err::read_to_string(&path)?;
             let (kept, _) = lock::without_runtime_provided(&lock::pins(&text), drop_sdk);
+            let exclude = layer
+                .exclude
+                .iter()
+                .map(|e| lock::normalize(e.get_ref()))
+                .collect();
+            let (kept, _) = lock::without(&kept, exclude);
             let names = kept.iter().map(|p| p.name.clone()).collect();
             layer_pins.insert(
                 name.clone(),
@@ -657,6 +724,10 @@ pub fn build(
             }
         }
     }
+
+    // A function whose locks lack a package it asks for cannot import its handler on Lambda:
+    // fail now, whatever the cache says (finding 1 of issue 8: such a build exited 0).
+    coverage(&project, &domains, &specs, &layer_pins, drop_sdk)?;
 
     // Build everything in parallel: one thread per artifact, files compressed on rayon's pool.
     let layer_jobs: Vec<(String, &lamina_config::Layer)> = config
@@ -724,6 +795,18 @@ pub fn build(
     if fs_err::read_to_string(&manifest_path).ok().as_deref() != Some(json.as_str()) {
         cache::write_atomic(&manifest_path, json.as_bytes())?;
     }
+    let mut warnings = warnings;
+    if options.import_check {
+        let locks: Vec<PathBuf> = specs
+            .iter()
+            .filter(|s| s.what.starts_with("layer "))
+            .map(|s| project.root.join(&s.path))
+            .collect();
+        for warning in smoke::check_imports(&project, &manifest, &locks, reporter)? {
+            reporter.on_warning(&warning);
+            warnings.push(warning);
+        }
+    }
     let pyc = if !options.slim.compile {
         Err("turned off with `--no-compile`".into())
     } else if project.compiler().is_some() {
@@ -743,6 +826,83 @@ pub fn build(
         pyc,
         warnings,
     })
+}
+
+/// Every package a function's layers and own requirements ask for is in the pins it ships.
+fn coverage(
+    project: &Project<'_>,
+    domains: &[DomainSettings],
+    specs: &[LockSpec],
+    layer_pins: &BTreeMap<String, (String, BTreeSet<String>)>,
+    drop_sdk: bool,
+) -> Result<(), BuildError> {
+    let mut missing = Vec::new();
+    for d in domains {
+        let mut shipped: BTreeSet<String> = BTreeSet::new();
+        let mut asked: Vec<(String, String)> = Vec::new();
+        for layer_name in &d.layers {
+            let Some(layer) = project.config.config.layers.get(layer_name.as_str()) else {
+                continue;
+            };
+            if let Some((_, names)) = layer_pins.get(layer_name) {
+                shipped.extend(names.iter().cloned());
+            }
+            let excluded: BTreeSet<String> = layer
+                .exclude
+                .iter()
+                .map(|e| lock::normalize(e.get_ref()))
+                .collect();
+            let names = if let Some(req) = &layer.requirements {
+                lock::requested_names(
+                    &fs_err::read_to_string(project.root.join(req.get_ref())).unwrap_or_default(),
+                )
+            } else if let Some(dir) = &layer.project {
+                lock::pyproject_names(
+                    &fs_err::read_to_string(
+                        project.root.join(dir.get_ref()).join("pyproject.toml"),
+                    )
+                    .unwrap_or_default(),
+                )
+            } else {
+                Vec::new()
+            };
+            asked.extend(
+                names
+                    .into_iter()
+                    .filter(|n| !excluded.contains(n))
+                    .map(|n| (n, format!("layer `{layer_name}`"))),
+            );
+        }
+        if let Some(spec) = specs
+            .iter()
+            .find(|s| s.what == format!("domain {}", d.name))
+        {
+            let text = fs_err::read_to_string(project.root.join(&spec.path))?;
+            shipped.extend(lock::pins(&text).into_iter().map(|p| p.name));
+            if let LockInput::Requirements(req) = &spec.input {
+                let own = fs_err::read_to_string(project.root.join(req)).unwrap_or_default();
+                asked.extend(
+                    lock::requested_names(&own)
+                        .into_iter()
+                        .map(|n| (n, format!("`{}`", req.display()))),
+                );
+            }
+        }
+        for (name, from) in asked {
+            let provided = drop_sdk && RUNTIME_PROVIDED.contains(&name.as_str());
+            if !provided && !shipped.contains(&name) {
+                missing.push(format!(
+                    "function {} needs `{name}` ({from} asks for it), but none of its locks pins it",
+                    d.name
+                ));
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(BuildError::Coverage(missing.join("\n")))
+    }
 }
 
 fn finish(
@@ -910,6 +1070,7 @@ fn manifest_and_limits(
             runtime,
             architecture,
             python_platform: project.target.platform().into(),
+            glibc: format!("2.{}", project.target.wheels.glibc),
             layers,
             functions,
         },
@@ -958,7 +1119,7 @@ pub fn profile_functions(
         .map(|s| project.root.join(&s.path))
         .collect();
     let stand_in = if options.slim.has(Rule::AwsSdk) {
-        profile::runtime_stand_in(&project.root, project.uv()?, project.target, &locks)?
+        profile::runtime_stand_in(&project.root, project.uv()?, &project.target, &locks)?
     } else {
         None
     };

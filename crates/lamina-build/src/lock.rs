@@ -8,7 +8,7 @@
 //! # lamina-lock-version: 1
 //! # for: layer deps
 //! # python: 3.12
-//! # platform: x86_64-manylinux2014
+//! # platform: x86_64-manylinux_2_28
 //! # wheels-only: true
 //! # inputs-sha256: 3f5c...
 //! fastapi==0.165.0 \
@@ -82,7 +82,7 @@ impl LockSpec {
         Ok(sha256_hex(&text))
     }
 
-    fn header(&self, root: &Path, target: Target) -> Result<Vec<(String, String)>, BuildError> {
+    fn header(&self, root: &Path, target: &Target) -> Result<Vec<(String, String)>, BuildError> {
         Ok(vec![
             ("lamina-lock-version".into(), LOCK_VERSION.to_string()),
             ("for".into(), self.what.clone()),
@@ -94,7 +94,7 @@ impl LockSpec {
     }
 
     /// Whether the lock on disk was made from the current inputs.
-    pub fn state(&self, root: &Path, target: Target) -> Result<LockState, BuildError> {
+    pub fn state(&self, root: &Path, target: &Target) -> Result<LockState, BuildError> {
         let path = root.join(&self.path);
         let Ok(text) = fs_err::read_to_string(&path) else {
             return Ok(LockState::Missing);
@@ -130,7 +130,7 @@ impl LockSpec {
     }
 
     /// Makes the lock with uv and writes it.
-    pub fn write(&self, uv: &Uv, root: &Path, target: Target) -> Result<(), BuildError> {
+    pub fn write(&self, uv: &Uv, root: &Path, target: &Target) -> Result<(), BuildError> {
         let path = root.join(&self.path);
         let previous = path.is_file().then_some(self.path.as_path());
         let body = match &self.input {
@@ -253,15 +253,21 @@ pub const RUNTIME_PROVIDED: [&str; 3] = ["boto3", "botocore", "s3transfer"];
 /// The pins to install, without the AWS SDK (when `drop_sdk`) unless the user asked for it, and
 /// without packages that only the dropped ones need.
 pub fn without_runtime_provided(pins: &[Pin], drop_sdk: bool) -> (Vec<Pin>, BTreeSet<String>) {
-    let mut dropped: BTreeSet<String> = BTreeSet::new();
     if !drop_sdk {
-        return (pins.to_vec(), dropped);
+        return (pins.to_vec(), BTreeSet::new());
     }
-    for p in pins {
-        if RUNTIME_PROVIDED.contains(&p.name.as_str()) && !p.via.iter().any(|v| v == "-r") {
-            dropped.insert(p.name.clone());
-        }
-    }
+    let seed = pins
+        .iter()
+        .filter(|p| RUNTIME_PROVIDED.contains(&p.name.as_str()) && !p.via.iter().any(|v| v == "-r"))
+        .map(|p| p.name.clone())
+        .collect();
+    without(pins, seed)
+}
+
+/// The pins without `seed` (normalised names) and the packages that only they need (a layer's
+/// `exclude`).
+pub fn without(pins: &[Pin], seed: BTreeSet<String>) -> (Vec<Pin>, BTreeSet<String>) {
+    let mut dropped = seed;
     // Then anything whose every dependent was dropped, until nothing changes.
     loop {
         let before = dropped.len();
@@ -285,9 +291,55 @@ pub fn without_runtime_provided(pins: &[Pin], drop_sdk: bool) -> (Vec<Pin>, BTre
     (kept, dropped)
 }
 
+/// The names a requirements file asks for (normalised), leaving out options, includes and
+/// requirements with environment markers (which may not apply to Lambda).
+pub fn requested_names(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split(" #").next().unwrap_or(l).trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('-') && !l.contains(';'))
+        .filter_map(|l| {
+            let name = l
+                .split(|c: char| "=<>!~[ @(".contains(c))
+                .next()
+                .unwrap_or("")
+                .trim();
+            (!name.is_empty() && !name.contains('/')).then(|| normalize(name))
+        })
+        .collect()
+}
+
+/// The names `[project] dependencies` of a `pyproject.toml` asks for (normalised).
+pub fn pyproject_names(text: &str) -> Vec<String> {
+    let Ok(doc) = toml::from_str::<toml::Table>(text) else {
+        return Vec::new();
+    };
+    doc.get("project")
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array())
+        .map(|deps| {
+            let lines: Vec<&str> = deps.iter().filter_map(|d| d.as_str()).collect();
+            requested_names(&lines.join("\n"))
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requested_names_skip_options_and_markers() {
+        let names = requested_names(
+            "# c\n-r other.txt\nFastAPI[standard]>=0.110 # web\nSQLAlchemy==2.0.36\npywin32; sys_platform == 'win32'\npsycopg[binary] @ https://x/y.whl\n",
+        );
+        assert_eq!(names, ["fastapi", "sqlalchemy", "psycopg"]);
+        assert_eq!(
+            pyproject_names(
+                "[project]\nname = \"a\"\ndependencies = [\"alembic>=1.13\", \"PyJWT==2.9\"]\n"
+            ),
+            ["alembic", "pyjwt"]
+        );
+    }
 
     const LOCK: &str = "# header: x\naws-xray-sdk==2.15.0 \\\n    --hash=sha256:aa\n    # via aws-lambda-powertools\nbotocore==1.44.8 \\\n    --hash=sha256:bb\n    # via aws-xray-sdk\njmespath==1.1.0 \\\n    --hash=sha256:cc\n    # via\n    #   aws-lambda-powertools\n    #   botocore\nurllib3==2.8.0 \\\n    --hash=sha256:dd\n    # via botocore\n";
 

@@ -21,8 +21,12 @@ pub struct Manifest {
     pub runtime: String,
     /// `x86_64` or `arm64`.
     pub architecture: String,
-    /// `x86_64-manylinux2014`.
+    /// uv's platform the locks are resolved for, `x86_64-manylinux_2_28`.
     pub python_platform: String,
+    /// The runtime's glibc (`2.26` on Amazon Linux 2, `2.34` on Amazon Linux 2023): no wheel
+    /// shipped needs a newer one.
+    #[serde(default)]
+    pub glibc: String,
     pub layers: BTreeMap<String, Artifact>,
     pub functions: BTreeMap<String, Artifact>,
 }

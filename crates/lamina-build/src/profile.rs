@@ -29,6 +29,8 @@ pub struct FunctionProfile {
     pub first_invoke_ms: f64,
     /// Status code of the first event's response.
     pub status: Option<u16>,
+    /// The path of that event: the domain's `probe_path`, or `<prefix>/health`.
+    pub probe: String,
     /// Slowest imports: top-level package and the sum of its modules' own import times, in ms.
     pub slowest: Vec<(String, f64)>,
     pub budget_ms: Option<u32>,
@@ -100,6 +102,14 @@ pub fn http_event(path: &str) -> serde_json::Value {
 /// The function's layout on disk: the paths to put first on `sys.path`.
 pub struct Layout {
     pub paths: Vec<PathBuf>,
+}
+
+impl Layout {
+    /// The paths as a JSON list, for the scripts that put them on `sys.path`.
+    pub fn paths_json(&self) -> String {
+        let paths: Vec<String> = self.paths.iter().map(|p| p.display().to_string()).collect();
+        serde_json::to_string(&paths).expect("paths serialise")
+    }
 }
 
 /// Extracts a function and its layers into `.lamina/profile/<stage>/`, as Lambda would.
@@ -197,16 +207,9 @@ pub fn profile_function(
     python: &Interpreter,
     runs: usize,
 ) -> Result<FunctionProfile, BuildError> {
-    let prefix = config.prefix(domain);
-    let event = http_event(&format!("{prefix}/health")).to_string();
-    let paths = serde_json::to_string(
-        &layout
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>(),
-    )
-    .expect("paths serialise");
+    let probe = config.probe_path(domain);
+    let event = http_event(&probe).to_string();
+    let paths = layout.paths_json();
     let env = lambda_env(config, stage, domain, &layout.paths[0]);
     let out_file = std::env::temp_dir().join(format!(
         "lamina-profile-{}-{domain}.json",
@@ -266,6 +269,7 @@ pub fn profile_function(
         init_ms: median(&mut inits),
         first_invoke_ms: median(&mut invokes),
         status,
+        probe,
         slowest: slowest_imports(&stderr, 10),
         budget_ms: budget,
         runs: runs.max(1),
@@ -309,7 +313,7 @@ pub fn slowest_imports(stderr: &str, n: usize) -> Vec<(String, f64)> {
 pub fn runtime_stand_in(
     root: &Path,
     uv: &crate::Uv,
-    target: crate::Target,
+    target: &crate::Target,
     locks: &[PathBuf],
 ) -> Result<Option<PathBuf>, BuildError> {
     let mut text = String::new();

@@ -1,29 +1,33 @@
 //! Running uv (and, with `--docker`, pip inside the Lambda build image).
 //!
-//! uv is found in this order: the `LAMINA_UV` environment variable, `uv` on `PATH`, then
-//! `<project>/.lamina/tools/uv`.
+//! uv is found by `lamina_toolchain` (see its `find_uv`): `LAMINA_UV`, `uv` on `PATH`, beside
+//! lamina, `<project>/.lamina/tools/uv`, then a pinned, verified uv that lamina downloads once
+//! per user.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lamina_config::{Architecture, PythonVersion};
+use lamina_config::{Architecture, PythonVersion, WheelPlatform};
 
 use crate::error::BuildError;
 
 /// What every artifact is built for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub python: PythonVersion,
     pub architecture: Architecture,
+    /// The wheels the runtime loads (see `lamina_config::WheelPlatform`).
+    pub wheels: WheelPlatform,
 }
 
 impl Target {
-    pub fn platform(self) -> &'static str {
-        self.architecture.python_platform()
+    /// uv's `--python-platform` for locks, `x86_64-manylinux_2_28`.
+    pub fn platform(&self) -> &str {
+        &self.wheels.lock
     }
 
     /// Platform of the Lambda build image, for `docker run --platform`.
-    fn docker_platform(self) -> &'static str {
+    fn docker_platform(&self) -> &'static str {
         match self.architecture {
             Architecture::X86_64 => "linux/amd64",
             Architecture::Arm64 => "linux/arm64",
@@ -31,7 +35,7 @@ impl Target {
     }
 
     /// The public Lambda build image for this runtime and architecture.
-    pub fn build_image(self) -> String {
+    pub fn build_image(&self) -> String {
         format!(
             "public.ecr.aws/sam/build-{}:latest-{}",
             self.python.runtime(),
@@ -51,9 +55,17 @@ pub struct Uv {
 impl Uv {
     /// `LAMINA_UV`, then `uv` on `PATH`, then `<root>/.lamina/tools/uv`.
     pub fn find(root: &Path) -> Result<Self, BuildError> {
-        lamina_config::find_uv(root)
+        lamina_toolchain::find_uv(root)
             .map(|path| Self { path })
             .ok_or(BuildError::UvNotFound)
+    }
+
+    /// [`Uv::find`], or else the pinned uv, downloaded and verified once per user (saying so on
+    /// stderr through `notice`).
+    pub fn obtain(root: &Path, notice: &dyn Fn(&str)) -> Result<Self, BuildError> {
+        lamina_toolchain::ensure_uv(root, notice)
+            .map(|path| Self { path })
+            .map_err(|e| BuildError::UvUnavailable(e.to_string()))
     }
 
     fn command(&self, cwd: &Path) -> Command {
@@ -74,7 +86,7 @@ impl Uv {
         input: &Path,
         constraints: &[PathBuf],
         previous: Option<&Path>,
-        target: Target,
+        target: &Target,
         wheels_only: bool,
     ) -> Result<String, BuildError> {
         let tmp = tempfile_in(cwd)?;
@@ -129,18 +141,78 @@ impl Uv {
     }
 
     /// Installs exactly the lock's files into `dir` (`--target`), for the target platform.
+    ///
+    /// On Amazon Linux 2 this takes two passes (see `lamina_config::WheelPlatform`): every
+    /// package with a `manylinux_2_17` wheel from that, the rest for `manylinux_2_28`; the wheels
+    /// of the second pass must still load on glibc 2.26, or the build fails naming them.
     pub fn install(
         &self,
         cwd: &Path,
         lock: &Path,
         dir: &Path,
-        target: Target,
+        target: &Target,
+    ) -> Result<(), BuildError> {
+        let text = fs_err::read_to_string(lock)?;
+        let mut todo: Vec<crate::lock::Pin> = crate::lock::pins(&text);
+        let passes = &target.wheels.install;
+        for (i, platform) in passes.iter().enumerate() {
+            if todo.is_empty() {
+                break;
+            }
+            let last = i + 1 == passes.len();
+            let mut deferred = Vec::new();
+            // Packages without a wheel for this platform wait for the next pass.
+            loop {
+                let part = lock.with_extension(format!("pass{i}.lock"));
+                fs_err::write(
+                    &part,
+                    todo.iter().map(|p| p.text.as_str()).collect::<String>(),
+                )?;
+                let result = self.install_pass(cwd, &part, dir, target, platform);
+                let _ = fs_err::remove_file(&part);
+                match result {
+                    Ok(()) => break,
+                    Err(e) if !last => {
+                        let Some((package, _)) = no_wheel_in(&e) else {
+                            return Err(e);
+                        };
+                        let name = crate::lock::normalize(&package);
+                        let before = todo.len();
+                        deferred.extend(todo.iter().filter(|p| p.name == name).cloned());
+                        todo.retain(|p| p.name != name);
+                        if todo.len() == before {
+                            return Err(e);
+                        }
+                        if todo.is_empty() {
+                            break;
+                        }
+                    }
+                    Err(e) => return Err(self.explain_no_wheel(e, target)),
+                }
+            }
+            if i > 0 {
+                check_wheels(dir, &todo, target)?;
+            }
+            todo = deferred;
+        }
+        // uv leaves an empty `.lock` in the target: it must not ship (finding 6 of issue 8).
+        let _ = fs_err::remove_file(dir.join(".lock"));
+        Ok(())
+    }
+
+    fn install_pass(
+        &self,
+        cwd: &Path,
+        lock: &Path,
+        dir: &Path,
+        target: &Target,
+        platform: &str,
     ) -> Result<(), BuildError> {
         let mut cmd = self.command(cwd);
         cmd.args(["pip", "install", "--quiet", "--no-deps", "--require-hashes"])
             .args(["--only-binary", ":all:"])
             .arg("--python-platform")
-            .arg(target.platform())
+            .arg(platform)
             .arg("--python-version")
             .arg(target.python.as_str())
             .arg("--target")
@@ -153,7 +225,6 @@ impl Uv {
         if run(&mut cmd).is_ok() {
             return Ok(());
         }
-        let _ = fs_err::remove_dir_all(dir);
         let args: Vec<_> = cmd
             .get_args()
             .filter(|a| *a != "--offline")
@@ -161,14 +232,54 @@ impl Uv {
             .collect();
         let mut online = self.command(cwd);
         online.args(args);
-        run(&mut online).map_err(|e| no_wheel(e, target))?;
-        Ok(())
+        run(&mut online).map(|_| ())
     }
+
+    /// A "no wheel" failure, with the wheels the index has for that version.
+    fn explain_no_wheel(&self, err: BuildError, target: &Target) -> BuildError {
+        no_wheel(err, target)
+    }
+}
+
+/// The wheels installed by a later pass must load on the runtime's glibc: their `WHEEL` files
+/// name their tags.
+fn check_wheels(dir: &Path, pins: &[crate::lock::Pin], target: &Target) -> Result<(), BuildError> {
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".dist-info") else {
+            continue;
+        };
+        let (dist, version) = stem.rsplit_once('-').unwrap_or((stem, ""));
+        if !pins.iter().any(|p| p.name == crate::lock::normalize(dist)) {
+            continue;
+        }
+        let wheel = fs_err::read_to_string(entry.path().join("WHEEL")).unwrap_or_default();
+        let platforms: Vec<&str> = wheel
+            .lines()
+            .filter_map(|l| l.strip_prefix("Tag:"))
+            .filter_map(|t| t.trim().rsplit('-').next())
+            .collect();
+        if !platforms.is_empty() && !target.wheels.accepts(&platforms) {
+            return Err(BuildError::WheelTooNew {
+                package: dist.replace('_', "-"),
+                version: version.to_owned(),
+                tags: platforms.join(", "),
+                runtime: format!(
+                    "{} has ({})",
+                    target.python.runtime(),
+                    target.wheels.describe()
+                ),
+                available: crate::index::wheels_of(&dist.replace('_', "-"), version),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Installs the lock with pip inside the public Lambda build image, so packages without a
 /// wheel for the platform are built from source as Lambda would.
-pub fn docker_install(lock: &Path, dir: &Path, target: Target) -> Result<(), BuildError> {
+pub fn docker_install(lock: &Path, dir: &Path, target: &Target) -> Result<(), BuildError> {
     fs_err::create_dir_all(dir)?;
     let lock_dir = lock.parent().unwrap_or(Path::new("."));
     let lock_name = lock
@@ -232,22 +343,32 @@ pub(crate) fn run(cmd: &mut Command) -> Result<String, BuildError> {
 }
 
 /// Turns uv's "has no wheels with a matching platform tag" into [`BuildError::NoWheel`].
-fn no_wheel(err: BuildError, target: Target) -> BuildError {
+fn no_wheel(err: BuildError, target: &Target) -> BuildError {
     let BuildError::Tool { stderr, .. } = &err else {
         return err;
     };
     let Some((package, version)) = parse_no_wheel(stderr) else {
         return err;
     };
+    // uv names the platforms it found only sometimes: ask the index for the files.
     let available = stderr
         .split_once("on the following platforms: ")
-        .map(|(_, rest)| rest.lines().next().unwrap_or("").trim().to_owned());
+        .map(|(_, rest)| rest.lines().next().unwrap_or("").trim().to_owned())
+        .or_else(|| crate::index::wheels_of(&package, &version));
     BuildError::NoWheel {
         package,
         version,
-        platform: target.platform().to_owned(),
+        platform: target.wheels.describe(),
         python: target.python.as_str().to_owned(),
         available,
+    }
+}
+
+/// The package and version of a "no wheel" failure of uv.
+fn no_wheel_in(err: &BuildError) -> Option<(String, String)> {
+    match err {
+        BuildError::Tool { stderr, .. } => parse_no_wheel(stderr),
+        _ => None,
     }
 }
 
@@ -267,7 +388,7 @@ pub(crate) fn parse_no_wheel(stderr: &str) -> Option<(String, String)> {
     None
 }
 
-pub(crate) use lamina_config::which;
+pub(crate) use lamina_toolchain::which;
 
 fn tempfile_in(dir: &Path) -> std::io::Result<PathBuf> {
     let n = std::time::SystemTime::now()

@@ -157,7 +157,7 @@ fn the_cache_rebuilds_only_what_changed() {
     );
     let deps_lock = std::fs::read_to_string(root.join("layers/deps/requirements.lock")).unwrap();
     assert!(deps_lock.contains("idna==3.10"));
-    assert!(deps_lock.contains("# platform: x86_64-manylinux2014"));
+    assert!(deps_lock.contains("# platform: x86_64-manylinux_2_28"));
 
     // The architecture changes: everything.
     let toml = std::fs::read_to_string(root.join("lamina.toml")).unwrap();
@@ -170,7 +170,7 @@ fn the_cache_rebuilds_only_what_changed() {
     assert_eq!(built(&arm).len(), 4, "{:?}", built(&arm));
     assert_eq!(arm.manifest.architecture, "arm64");
     let deps_lock = std::fs::read_to_string(root.join("layers/deps/requirements.lock")).unwrap();
-    assert!(deps_lock.contains("# platform: aarch64-manylinux2014"));
+    assert!(deps_lock.contains("# platform: aarch64-manylinux_2_28"));
     // The native wheel is the aarch64 one.
     let zip = std::fs::read(root.join(&find(&arm, Kind::Layer, "deps").path)).unwrap();
     let entries = lamina_build::archive::read_entries(&zip).unwrap();
@@ -239,7 +239,7 @@ fn a_package_without_an_aarch64_wheel_is_named() {
         (package.as_str(), version.as_str()),
         ("intel-openmp", "2024.2.1")
     );
-    assert_eq!(platform, "aarch64-manylinux2014");
+    assert_eq!(platform, "aarch64, glibc 2.26 (Amazon Linux 2)");
     assert_eq!(python, "3.11");
     assert!(
         available
@@ -250,7 +250,7 @@ fn a_package_without_an_aarch64_wheel_is_named() {
     );
     assert_eq!(
         err.to_string(),
-        "`intel-openmp` 2024.2.1 has no wheel for aarch64-manylinux2014 (Python 3.11)"
+        "`intel-openmp` 2024.2.1 has no wheel for Lambda's python3.11 on aarch64, glibc 2.26 (Amazon Linux 2)"
     );
     let hint = err.hint().unwrap();
     assert!(hint.contains("pin a version of `intel-openmp`"), "{hint}");
@@ -363,4 +363,167 @@ fn a_uv_project_layer_builds_from_its_lock() {
         !names.iter().any(|n| n.starts_with("python/deps")),
         "{names:?}"
     );
+}
+
+// ---- Issue 8: wheels for the runtime's glibc, locks that cover the handler, no stray files ----
+
+/// The `Tag:` lines of a package's `WHEEL` file inside a layer zip.
+fn wheel_tags(zip: &[u8], dist_prefix: &str) -> String {
+    let entries = lamina_build::archive::read_entries(zip).unwrap();
+    let names: Vec<String> = entries.iter().map(|e| e.name.clone()).collect();
+    let wheel = names
+        .iter()
+        .find(|n| {
+            n.starts_with(&format!("python/{dist_prefix}")) && n.ends_with(".dist-info/WHEEL")
+        })
+        .unwrap_or_else(|| panic!("no {dist_prefix} WHEEL in {names:?}"));
+    let dir = tempfile::tempdir().unwrap();
+    lamina_build::archive::extract(zip, dir.path()).unwrap();
+    std::fs::read_to_string(dir.path().join(wheel)).unwrap()
+}
+
+/// Finding 2: greenlet 3.3.0 ships only `manylinux_2_24`/`_2_28` wheels, which Lambda runs
+/// (python3.11: glibc 2.26; python3.12: glibc 2.34). cryptography ships `manylinux2014`,
+/// `_2_28` and `_2_34` wheels: Amazon Linux 2 must get the 2014 one, which loads on glibc 2.26.
+#[test]
+fn manylinux_2_24_only_wheels_build_for_both_amazon_linuxes() {
+    for (python, cryptography_tag) in [
+        ("3.11", "manylinux2014_x86_64"),
+        ("3.12", "manylinux_2_34_x86_64"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        tiny(root, "x86_64");
+        let toml = std::fs::read_to_string(root.join("lamina.toml"))
+            .unwrap()
+            .replace("python = \"3.11\"", &format!("python = \"{python}\""));
+        write(root, "lamina.toml", &toml);
+        write(
+            root,
+            "layers/deps/requirements.txt",
+            "mangum==0.19.0\nmarkupsafe==3.0.2\ngreenlet==3.3.0\ncryptography==50.0.2\n",
+        );
+        let mut opts = options();
+        opts.slim.compile = false;
+        let out = lamina_build::build(&load(root), &opts, &Silent)
+            .unwrap_or_else(|e| panic!("python {python}: {e}\n{:?}", e.hint()));
+        let zip = std::fs::read(root.join(&find(&out, Kind::Layer, "deps").path)).unwrap();
+        let greenlet = wheel_tags(&zip, "greenlet-3.3.0");
+        assert!(greenlet.contains("manylinux_2_24_x86_64"), "{greenlet}");
+        let crypto = wheel_tags(&zip, "cryptography-50.0.2");
+        assert!(
+            crypto.contains(cryptography_tag),
+            "python {python}: {crypto}"
+        );
+        // Finding 6: uv's empty `.lock` never ships.
+        let names = zip_names(&root.join(&find(&out, Kind::Layer, "deps").path));
+        assert!(!names.iter().any(|n| n.ends_with(".lock")), "{names:?}");
+        let manifest = &out.manifest;
+        let glibc = if python == "3.11" { "2.26" } else { "2.34" };
+        assert_eq!(manifest.glibc, glibc);
+    }
+}
+
+/// Finding 1: a lock that no longer pins a package the requirements ask for (as when two locks
+/// overwrote each other) fails the build instead of shipping a layer without it.
+#[test]
+fn a_lock_missing_a_requirement_fails_the_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tiny(root, "x86_64");
+    build(root);
+    let path = root.join("layers/deps/requirements.lock");
+    let lock = std::fs::read_to_string(&path).unwrap();
+    let body = lamina_build::lock::body(&lock);
+    let header = &lock[..lock.len() - body.len()];
+    let kept: String = lamina_build::lock::pins(&lock)
+        .into_iter()
+        .filter(|p| p.name != "markupsafe")
+        .map(|p| p.text)
+        .collect();
+    let broken = format!("{header}{kept}");
+    assert!(!broken.contains("markupsafe=="), "{broken}");
+    std::fs::write(&path, broken).unwrap();
+    let err = lamina_build::build(&load(root), &options(), &Silent).unwrap_err();
+    assert!(
+        matches!(err, BuildError::Coverage(_)) && err.to_string().contains("`markupsafe`"),
+        "{err}"
+    );
+}
+
+/// A handler that imports a module no lock provides fails the build (exit 1), naming it; once
+/// a build passed, the next one imports nothing again, and needs no uv.
+#[test]
+fn a_handler_that_cannot_import_fails_the_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tiny(root, "x86_64");
+    let good = build(root);
+    assert!(good.warnings.is_empty(), "{:?}", good.warnings);
+    let mut no_uv = options();
+    no_uv.uv = Some("/nonexistent/uv".into());
+    let again =
+        lamina_build::build(&load(root), &no_uv, &Silent).expect("a no-op build needs no uv");
+    assert!(again.noop);
+
+    write(
+        root,
+        "alpha/handler.py",
+        "import yaml\n\n\ndef handler(event, context):\n    return {}\n",
+    );
+    let err = lamina_build::build(&load(root), &options(), &Silent).unwrap_err();
+    assert!(matches!(err, BuildError::ImportCheck(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("function alpha cannot import its handler"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("`yaml`"), "{err}");
+    assert!(err.is_user_error());
+
+    // An exception other than a missing module may need the cloud: a warning, not an error.
+    write(
+        root,
+        "alpha/handler.py",
+        "import os\nos.environ['DATABASE_URL']\n\n\ndef handler(event, context):\n    return {}\n",
+    );
+    let warned = build(root);
+    assert!(
+        warned
+            .warnings
+            .iter()
+            .any(|w| w.contains("KeyError") && w.contains("function alpha")),
+        "{:?}",
+        warned.warnings
+    );
+}
+
+/// A layer's `exclude` leaves packages (and what only they need) out of the layer: the lock
+/// still pins them, the zip does not ship them.
+#[test]
+fn a_layer_excludes_what_the_app_never_imports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    tiny(root, "x86_64");
+    let toml = std::fs::read_to_string(root.join("lamina.toml"))
+        .unwrap()
+        .replace(
+            "requirements = \"layers/deps/requirements.txt\"",
+            "requirements = \"layers/deps/requirements.txt\"\nexclude = [\"mangum\"]",
+        );
+    write(root, "lamina.toml", &toml);
+    let out = build(root);
+    let lock = std::fs::read_to_string(root.join("layers/deps/requirements.lock")).unwrap();
+    assert!(
+        lock.contains("mangum==") && lock.contains("typing-extensions=="),
+        "{lock}"
+    );
+    let names = zip_names(&root.join(&find(&out, Kind::Layer, "deps").path));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("python/mangum") || n.starts_with("python/typing_extensions")),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.starts_with("python/markupsafe/")));
 }

@@ -100,11 +100,12 @@ fn the_template_project_builds_and_answers_200() {
     let target = lamina_build::Target {
         python: PythonVersion::Py311,
         architecture: Architecture::X86_64,
+        wheels: lamina_config::WheelPlatform::new(PythonVersion::Py311, Architecture::X86_64, None),
     };
     let runtime = lamina_build::profile::runtime_stand_in(
         &root,
         &lamina_build::Uv { path: uv() },
-        target,
+        &target,
         &[root.join("backend/layers/deps/requirements.lock")],
     )
     .unwrap();

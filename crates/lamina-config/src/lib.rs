@@ -6,11 +6,13 @@
 
 mod diagnostic;
 mod frontend;
+mod local;
+mod locks;
 mod model;
 mod names;
+mod platform;
 mod routes;
 pub mod schema;
-mod tools;
 mod validate;
 
 use std::fmt;
@@ -20,11 +22,13 @@ pub use diagnostic::{Diagnostic, Severity, Source, did_you_mean};
 pub use frontend::{
     FrontendEndpoints, frontend_env, frontend_env_file, frontend_scopes, render_dotenv,
 };
+pub use local::{LOCAL_FILE, LocalEnv, local_env, parse_dotenv};
+pub use locks::{LockKind, LockPath};
 pub use model::*;
 pub use names::{check_domain_name, check_project_name};
+pub use platform::{WheelPlatform, check_platform_override, manylinux_glibc};
 pub use routes::{METHODS, Route, RouteAuth, check_route_path, full_scope, parse_route_key};
 pub use toml::Spanned;
-pub use tools::{find_uv, which};
 
 /// The name of the config file.
 pub const FILE_NAME: &str = "lamina.toml";
@@ -133,6 +137,28 @@ impl LoadedConfig {
         self.config.project.name.get_ref()
     }
 
+    /// The wheels this project's functions load: from the runtime, or `[project] platform`.
+    pub fn wheel_platform(&self) -> WheelPlatform {
+        let project = &self.config.project;
+        WheelPlatform::new(
+            project.python,
+            project.architecture,
+            project.platform.as_ref().map(|p| p.get_ref().as_str()),
+        )
+    }
+
+    /// The path `lamina build --profile` probes: the domain's `probe_path`, or `<prefix>/health`.
+    pub fn probe_path(&self, domain: &str) -> String {
+        self.config
+            .domains
+            .get(domain)
+            .and_then(|d| d.probe_path.as_ref())
+            .map_or_else(
+                || format!("{}/health", self.prefix(domain)),
+                |p| p.get_ref().clone(),
+            )
+    }
+
     /// The route prefix of a domain: its `prefix`, or `/<name>`.
     pub fn prefix(&self, domain: &str) -> String {
         self.config
@@ -228,6 +254,8 @@ impl StageView<'_> {
                 full.clone(),
             );
         }
+        // The domain's values, then the stage's own. (Local-only values, `env_file` and
+        // `lamina.local.toml`, are not here: see [`local_env`].)
         env.extend(self.user_env(&name));
         Some(DomainSettings {
             path: self.config.root.join(domain.path.get_ref()),
@@ -253,17 +281,15 @@ impl StageView<'_> {
     /// The environment a domain's `env` table gives it in this stage (`{stage}` replaced): what
     /// Terraform adds to Lamina's own variables, which it computes itself.
     pub fn user_env(&self, domain: &str) -> std::collections::BTreeMap<String, String> {
-        self.config
-            .config
-            .domains
-            .get(domain)
-            .map(|d| {
-                d.env
-                    .iter()
-                    .map(|(k, v)| (k.get_ref().clone(), v.replace("{stage}", self.name)))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let Some(d) = self.config.config.domains.get(domain) else {
+            return std::collections::BTreeMap::new();
+        };
+        let stage_env = d.stages.get(self.name).map(|s| &s.env);
+        d.env
+            .iter()
+            .chain(stage_env.into_iter().flatten())
+            .map(|(k, v)| (k.get_ref().clone(), v.replace("{stage}", self.name)))
+            .collect()
     }
 
     /// Every domain of the project, resolved for this stage, in name order.
@@ -278,7 +304,7 @@ impl StageView<'_> {
 }
 
 /// `stripe-api-key` → `STRIPE_API_KEY`.
-fn env_suffix(name: &str) -> String {
+pub(crate) fn env_suffix(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

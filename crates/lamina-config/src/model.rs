@@ -59,6 +59,15 @@ pub struct Project {
     /// CPU architecture of every function and layer.
     #[serde(default)]
     pub architecture: Architecture,
+    /// Wheels' platform, overriding the one Lamina derives from the runtime (`manylinux_2_17` and
+    /// `manylinux_2_28` for python3.11 on Amazon Linux 2, glibc 2.26; `manylinux_2_34` for
+    /// python3.12+ on Amazon Linux 2023). Only for wheels Lamina's choice refuses wrongly: a
+    /// wheel built for a newer glibc than the runtime's fails to load on Lambda.
+    #[schemars(
+        with = "Option<String>",
+        regex(pattern = r"^manylinux(2014|_2_(17|28|3[1-9]|40))$")
+    )]
+    pub platform: Option<Spanned<String>>,
 }
 
 /// A Python version that AWS Lambda runs.
@@ -114,14 +123,6 @@ impl Architecture {
         match self {
             Self::X86_64 => "x86_64",
             Self::Arm64 => "arm64",
-        }
-    }
-
-    /// The platform tag uv resolves wheels for, `x86_64-manylinux2014`.
-    pub fn python_platform(self) -> &'static str {
-        match self {
-            Self::X86_64 => "x86_64-manylinux2014",
-            Self::Arm64 => "aarch64-manylinux2014",
         }
     }
 
@@ -256,6 +257,27 @@ pub struct Domain {
     /// Instances kept initialised on the `live` alias (billed while idle); 0 or absent: none.
     #[schemars(with = "Option<u32>")]
     pub provisioned_concurrency: Option<Spanned<u32>>,
+
+    // ---- Adoption of existing apps (issue 8): auth, per-stage env, local env, probe ----
+    /// `jwt` (default): every route but `public` ones needs a valid token. `none`: the whole
+    /// domain is public (the app does its own auth, or has none); `ANY <prefix>` and
+    /// `ANY <prefix>/{proxy+}` are then open.
+    #[schemars(with = "Option<DomainAuth>")]
+    pub auth: Option<Spanned<DomainAuth>>,
+    /// Values per stage (`[domains.<d>.stages.prod.env]`), over `env`. They are deployed with the
+    /// stage; put passwords in `secrets`, not here.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, DomainStage>")]
+    pub stages: BTreeMap<Spanned<String>, DomainStage>,
+    /// A dotenv file (`KEY=value` lines), relative to lamina.toml, read by `lamina dev` and
+    /// `lamina run` only, over `env`: local values such as a local database URL. Never deployed;
+    /// keep it out of git.
+    #[schemars(with = "Option<String>")]
+    pub env_file: Option<Spanned<String>>,
+    /// The path `lamina build --profile` sends its `GET` to, within the prefix;
+    /// `<prefix>/health` by default.
+    #[schemars(with = "Option<String>")]
+    pub probe_path: Option<Spanned<String>>,
 }
 
 /// The VPC of the domains with `vpc = true`.
@@ -277,6 +299,31 @@ pub struct Network {
     pub interface_endpoints: Option<Vec<String>>,
     /// Gateway VPC endpoints (free): `s3`, `dynamodb`. Default: both.
     pub gateway_endpoints: Option<Vec<String>>,
+}
+
+/// Who may call a domain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DomainAuth {
+    /// API Gateway's JWT authorizer guards every route but the `public` ones.
+    #[default]
+    Jwt,
+    /// Every route of the domain is public.
+    None,
+}
+
+/// A domain's settings for one stage.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomainStage {
+    /// Environment variables for this stage, over the domain's `env`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub env: BTreeMap<Spanned<String>, String>,
+    /// A dotenv file for this stage, read by `lamina dev` and `lamina run` only, over the
+    /// domain's `env_file`. Never deployed.
+    #[schemars(with = "Option<String>")]
+    pub env_file: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -310,6 +357,11 @@ pub struct Layer {
     /// A directory of shared code; its Python package is shipped as `python/<package>`.
     #[schemars(with = "Option<String>")]
     pub path: Option<Spanned<String>>,
+    /// Packages left out of the layer (and what only they need), for what the app never
+    /// imports on Lambda: `uvloop`, `rich`, CLI extras. Its lock still pins them.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub exclude: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -100,12 +100,17 @@ impl LoadedConfig {
         for (name, domain) in &self.config.domains {
             let name = name.get_ref();
             let prefix = self.prefix(name);
+            // `auth = "none"`: the whole domain is public in one line.
+            let auth = match domain.auth.as_ref().map(|a| *a.get_ref()) {
+                Some(crate::DomainAuth::None) => RouteAuth::None,
+                _ => RouteAuth::Jwt,
+            };
             for path in [prefix.clone(), format!("{prefix}/{{proxy+}}")] {
                 routes.push(Route {
                     method: "ANY".into(),
                     path,
                     domain: name.clone(),
-                    auth: RouteAuth::Jwt,
+                    auth,
                     scopes: Vec::new(),
                 });
             }

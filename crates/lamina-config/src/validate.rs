@@ -117,6 +117,7 @@ pub(crate) fn validate(loaded: &LoadedConfig) -> Vec<Diagnostic> {
     check_auth(&mut c);
     check_frontend(&mut c);
     check_network(&mut c);
+    check_adoption(&mut c);
     c.out
 }
 
@@ -390,25 +391,9 @@ fn check_layers_and_domains(c: &mut Checker<'_>) {
 
         check_domain_routes(c, n, &prefix, domain);
 
-        for key in domain.env.keys() {
-            let k = key.get_ref();
-            let valid = k.starts_with(|ch: char| ch.is_ascii_uppercase() || ch == '_')
-                && k.chars()
-                    .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_');
-            if !valid {
-                c.error(
-                    key.span(),
-                    format!("invalid environment variable name `{k}`"),
-                )
-                .set_label("use uppercase letters, digits and `_`");
-            } else if k.starts_with("AWS_")
-                || k.starts_with("LAMBDA_")
-                || k.starts_with("LAMINA_")
-                || k.starts_with('_')
-            {
-                c.error(key.span(), format!("`{k}` is reserved"))
-                    .set_label("Lambda and Lamina set variables with this prefix");
-            }
+        let stage_keys = domain.stages.values().flat_map(|s| s.env.keys());
+        for key in domain.env.keys().chain(stage_keys) {
+            check_env_key(c, key);
         }
         for secret in &domain.secrets {
             let s = secret.get_ref();
@@ -459,6 +444,153 @@ fn check_layers_and_domains(c: &mut Checker<'_>) {
             )
             .set_label("unused layer");
             c.set_hint("add it to a domain's `layers`, or remove the table");
+        }
+    }
+}
+
+fn check_env_key(c: &mut Checker<'_>, key: &Spanned<String>) {
+    let k = key.get_ref();
+    let valid = k.starts_with(|ch: char| ch.is_ascii_uppercase() || ch == '_')
+        && k.chars()
+            .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_');
+    if !valid {
+        c.error(
+            key.span(),
+            format!("invalid environment variable name `{k}`"),
+        )
+        .set_label("use uppercase letters, digits and `_`");
+    } else if k.starts_with("AWS_")
+        || k.starts_with("LAMBDA_")
+        || k.starts_with("LAMINA_")
+        || k.starts_with('_')
+    {
+        c.error(key.span(), format!("`{k}` is reserved"))
+            .set_label("Lambda and Lamina set variables with this prefix");
+    }
+}
+
+// ---- Adoption of existing apps (issue 8) ------------------------------------------------------
+
+/// `[project] platform`, domains' `auth`, `stages`, `probe_path`, layers' `exclude`, and locks
+/// that would share a path.
+fn check_adoption(c: &mut Checker<'_>) {
+    let config = &c.loaded.config;
+    if let Some(platform) = &config.project.platform {
+        if let Err(why) = crate::check_platform_override(platform.get_ref()) {
+            c.error(
+                platform.span(),
+                format!("uv cannot target the platform `{}`", platform.get_ref()),
+            )
+            .set_label(why);
+            c.set_hint("leave it out: Lamina picks the platform of the runtime's Amazon Linux");
+        }
+    }
+    let stages: Vec<&str> = c.loaded.stage_names().collect();
+    for (name, domain) in &config.domains {
+        let n = name.get_ref();
+        let prefix = c.loaded.prefix(n);
+        if domain.auth.as_ref().map(|a| *a.get_ref()) == Some(crate::DomainAuth::None) {
+            for key in domain.scopes.keys() {
+                c.error(
+                    key.span(),
+                    format!(
+                        "route `{}` is scoped, but domain `{n}` is public",
+                        key.get_ref()
+                    ),
+                )
+                .set_label("`auth = \"none\"`: no route of this domain has a token to hold scopes");
+            }
+            if let Some(first) = domain.public.first() {
+                c.warning(
+                    first.span(),
+                    format!("`public` has no effect: domain `{n}` is public (`auth = \"none\"`)"),
+                )
+                .set_label("every route of the domain is already public");
+            }
+        }
+        for stage in domain.stages.keys() {
+            if !stages.contains(&stage.get_ref().as_str()) {
+                c.error(
+                    stage.span(),
+                    format!(
+                        "`[domains.{n}.stages.{}]` names an unknown stage",
+                        stage.get_ref()
+                    ),
+                )
+                .set_label("no such stage");
+                let hint = match did_you_mean(stage.get_ref(), stages.iter().copied()) {
+                    Some(close) => format!("did you mean `{close}`?"),
+                    None => format!("stages in this file: {}", stages.join(", ")),
+                };
+                c.set_hint(hint);
+            }
+        }
+        if let Some(probe) = &domain.probe_path {
+            let p = probe.get_ref();
+            let why = if let Err(why) = check_route_path(p) {
+                Some(why)
+            } else if p.contains('{') {
+                Some("a probe path is a fixed path, without `{parameters}`".to_owned())
+            } else if p != &prefix && !p.starts_with(&format!("{prefix}/")) {
+                Some(format!(
+                    "does not start with the domain's prefix `{prefix}`"
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                c.error(probe.span(), format!("invalid probe path `{p}`"))
+                    .set_label(why);
+                c.set_hint(format!("for example `{prefix}/docs` or `{prefix}/healthz`"));
+            }
+        }
+    }
+    for (name, layer) in &config.layers {
+        if layer.path.is_some() {
+            if let Some(first) = layer.exclude.first() {
+                c.error(
+                    first.span(),
+                    format!(
+                        "layer `{}` is shared code: `exclude` only applies to dependency layers",
+                        name.get_ref()
+                    ),
+                )
+                .set_label("no packages are installed into a `path` layer");
+            }
+        }
+        for package in &layer.exclude {
+            let p = package.get_ref();
+            let valid = !p.is_empty()
+                && p.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+            if !valid {
+                c.error(package.span(), format!("invalid package name `{p}`"))
+                    .set_label("a distribution name, such as `uvloop`");
+            }
+        }
+    }
+    // Two locks at one path would overwrite each other and every build would re-lock.
+    let mut seen: BTreeMap<std::path::PathBuf, String> = BTreeMap::new();
+    let mut locks = c.loaded.lock_paths();
+    locks.sort_by_key(|l| l.span.start);
+    for lock in locks {
+        let key = crate::locks::normal(&lock.path);
+        if let Some(other) = seen.get(&key) {
+            c.error(
+                lock.span.clone(),
+                format!(
+                    "{} and {other} would both lock to `{}`",
+                    lock.what,
+                    lock.path.display()
+                ),
+            )
+            .set_label("two locks at one path overwrite each other");
+            c.set_hint(
+                "give the layer its own requirements file outside the domain's directory \
+                 (e.g. `backend/layers/NAME/requirements.txt`), or make it a `project` layer",
+            );
+        } else {
+            seen.insert(key, lock.what.clone());
         }
     }
 }

@@ -54,6 +54,11 @@ fn project() -> tempfile::TempDir {
         std::fs::create_dir_all(dir.path().join(d)).unwrap();
     }
     std::fs::write(dir.path().join("requirements.txt"), "fastapi==0.115.0\n").unwrap();
+    std::fs::write(
+        dir.path().join("backend/ride/requirements.txt"),
+        "six==1.17.0\n",
+    )
+    .unwrap();
     dir
 }
 
@@ -328,6 +333,50 @@ error_snapshot!(
     )
 );
 
+// ---- Adoption of existing apps (issue 8) ---------------------------------------------------------
+
+// Finding 1: a requirements layer inside a domain's directory would lock to the domain's own
+// lock path; each would overwrite the other.
+error_snapshot!(
+    layer_and_domain_lock_collide,
+    edit(
+        "requirements = \"requirements.txt\"",
+        "requirements = \"backend/ride/requirements.txt\""
+    )
+);
+error_snapshot!(
+    platform_uv_cannot_target,
+    edit(
+        "python = \"3.12\"",
+        "python = \"3.12\"\nplatform = \"manylinux_2_26\""
+    )
+);
+error_snapshot!(
+    scopes_on_a_public_domain,
+    edit(
+        "layers = [\"deps\"]\npublic = [\"GET /ride",
+        "layers = [\"deps\"]\nauth = \"none\"\npublic = [\"GET /ride"
+    )
+);
+error_snapshot!(
+    stage_env_unknown_stage,
+    format!("{BASE}\n[domains.user.stages.prd.env]\nDATABASE_HOST = \"db\"\n")
+);
+error_snapshot!(
+    probe_path_outside_prefix,
+    edit(
+        "path = \"backend/user\"\n",
+        "path = \"backend/user\"\nprobe_path = \"/health\"\n"
+    )
+);
+error_snapshot!(
+    exclude_on_a_code_layer,
+    edit(
+        "path = \"backend/shared\"",
+        "path = \"backend/shared\"\nexclude = [\"uvloop\"]"
+    )
+);
+
 #[test]
 fn a_vpc_domain_without_network_warns_that_one_is_created() {
     let dir = project();
@@ -343,4 +392,94 @@ fn a_vpc_domain_without_network_warns_that_one_is_created() {
         "{}",
         warnings[0]
     );
+}
+
+#[test]
+fn a_public_domain_opens_its_catch_all_routes() {
+    let dir = project();
+    let text = edit(
+        "layers = [\"deps\"]\npublic = [\"GET /ride",
+        "layers = [\"deps\"]\nauth = \"none\"\npublic = [\"GET /ride",
+    )
+    .replace(
+        "[domains.ride.scopes]\n\"POST /ride/rides\" = [\"write\"]\n",
+        "",
+    );
+    let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
+    let ride: Vec<_> = loaded
+        .routes()
+        .into_iter()
+        .filter(|r| r.domain == "ride")
+        .collect();
+    assert!(
+        ride.iter()
+            .all(|r| r.auth == lamina_config::RouteAuth::None),
+        "{ride:?}"
+    );
+    assert!(
+        ride.iter().any(|r| r.key() == "ANY /ride/{proxy+}"),
+        "{ride:?}"
+    );
+    // `public` is now redundant: a warning, not an error.
+    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+}
+
+/// Finding 9: values per stage, over the domain's.
+#[test]
+fn stage_env_values_win_in_their_stage_only() {
+    let dir = project();
+    let text = format!(
+        "{BASE}\n[domains.user.env]\nDATABASE_HOST = \"localhost\"\nLOG_FORMAT = \"text\"\n\n[domains.user.stages.prod.env]\nDATABASE_HOST = \"db.internal\"\n"
+    );
+    let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
+    let dev = loaded.stage("dev").unwrap().domain("user").unwrap();
+    let prod = loaded.stage("prod").unwrap().domain("user").unwrap();
+    assert_eq!(dev.env["DATABASE_HOST"], "localhost");
+    assert_eq!(prod.env["DATABASE_HOST"], "db.internal");
+    assert_eq!(prod.env["LOG_FORMAT"], "text");
+}
+
+/// Finding 9: `env_file` and local secret values reach the local env only, never the stage's.
+#[test]
+fn env_file_and_local_secrets_are_local_only() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("backend/user/.env"),
+        "DATABASE_URL=postgresql://app:pw@127.0.0.1/app\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(lamina_config::LOCAL_FILE),
+        "[secrets]\ndb-password = \"local-pw\"\n",
+    )
+    .unwrap();
+    let text = edit(
+        "path = \"backend/user\"\n",
+        "path = \"backend/user\"\nenv_file = \"backend/user/.env\"\nsecrets = [\"db-password\", \"stripe-key\"]\n",
+    );
+    let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
+    let deployed = loaded.stage("dev").unwrap().domain("user").unwrap();
+    assert!(!deployed.env.contains_key("DATABASE_URL"));
+    assert!(!deployed.env.values().any(|v| v.contains("local-pw")));
+    let local = lamina_config::local_env(&loaded, "dev", "user").unwrap();
+    assert_eq!(
+        local.vars["DATABASE_URL"],
+        "postgresql://app:pw@127.0.0.1/app"
+    );
+    assert_eq!(local.vars["LAMINA_SECRET_DB_PASSWORD_VALUE"], "local-pw");
+    assert_eq!(local.warnings.len(), 1, "{:?}", local.warnings);
+    assert!(local.warnings[0].contains("stripe-key"));
+}
+
+/// Finding 4: the probe path is the domain's, `<prefix>/health` only by default.
+#[test]
+fn probe_path_defaults_to_health() {
+    let dir = project();
+    let text = edit(
+        "path = \"backend/user\"\n",
+        "path = \"backend/user\"\nprobe_path = \"/user/docs\"\n",
+    );
+    let loaded = LoadedConfig::parse(&text, Path::new("lamina.toml"), dir.path()).unwrap();
+    assert_eq!(loaded.probe_path("user"), "/user/docs");
+    assert_eq!(loaded.probe_path("ride"), "/ride/health");
 }

@@ -91,7 +91,13 @@ pub enum DeployError {
     Io(#[from] std::io::Error),
 
     #[error(transparent)]
-    Build(#[from] lamina_build::BuildError),
+    Build(Box<lamina_build::BuildError>),
+}
+
+impl From<lamina_build::BuildError> for DeployError {
+    fn from(err: lamina_build::BuildError) -> Self {
+        Self::Build(Box::new(err))
+    }
 }
 
 /// Who holds a stage's state lock, since when.

@@ -40,7 +40,7 @@ impl Terraform {
         let bin = std::env::var_os("LAMINA_TERRAFORM")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
-            .or_else(|| lamina_config::which("terraform"))
+            .or_else(|| lamina_toolchain::which("terraform"))
             .ok_or(DeployError::TerraformMissing)?;
         Ok(Self {
             bin,

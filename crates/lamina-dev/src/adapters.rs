@@ -14,6 +14,8 @@ use lamina_runtime::{Outcome, Runtime};
 pub(crate) struct Report {
     pub cold: bool,
     pub init_ms: Option<u64>,
+    pub forked: bool,
+    pub fresh_init_ms: Option<u64>,
 }
 
 pub(crate) struct RuntimeInvoker {
@@ -50,6 +52,8 @@ impl Invoker for RuntimeInvoker {
                     Report {
                         cold: invocation.cold,
                         init_ms: invocation.init_ms,
+                        forked: invocation.forked,
+                        fresh_init_ms: invocation.fresh_init_ms,
                     },
                 );
             }

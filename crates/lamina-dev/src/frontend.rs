@@ -12,6 +12,20 @@ use crate::{DevOutput, LogRecord};
 
 pub(crate) struct Frontend {
     child: Child,
+    /// Kills Vite's whole process group if `lamina dev` stops before [`Frontend::stop`] (a
+    /// signal during start-up drops everything started so far).
+    _group: GroupGuard,
+}
+
+/// SIGKILLs a process group when dropped, unless disarmed.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0.take() {
+            signal_group(pgid, "-KILL");
+        }
+    }
 }
 
 /// Installs the frontend's packages when `node_modules` is missing, then starts `vite`.
@@ -27,7 +41,8 @@ pub(crate) async fn start(
     if !dir.join("node_modules").is_dir() {
         output.info("installing the frontend's packages (npm ci)");
         let lock = dir.join("package-lock.json").is_file();
-        let status = Command::new("npm")
+        // Its own process group, killed whole if lamina stops meanwhile.
+        let mut npm = Command::new("npm")
             .args(if lock {
                 ["ci", "--no-audit"]
             } else {
@@ -37,9 +52,16 @@ pub(crate) async fn start(
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .status()
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot run npm: {e}"))?;
+        let guard = GroupGuard(npm.id());
+        let status = npm
+            .wait()
             .await
             .map_err(|e| format!("cannot run npm: {e}"))?;
+        drop(guard);
         if !status.success() {
             return Err(format!("npm failed in {} ({status})", dir.display()));
         }
@@ -79,7 +101,11 @@ pub(crate) async fn start(
             }
         });
     }
-    Ok(Frontend { child })
+    let group = GroupGuard(child.id());
+    Ok(Frontend {
+        child,
+        _group: group,
+    })
 }
 
 enum Either {
@@ -102,6 +128,7 @@ async fn forward<R: tokio::io::AsyncRead + Unpin>(
 impl Frontend {
     /// SIGTERM to the whole group, then SIGKILL if it lingers.
     pub(crate) async fn stop(mut self) {
+        self._group.0 = None;
         if let Some(pid) = self.child.id() {
             signal_group(pid, "-TERM");
             if tokio::time::timeout(Duration::from_secs(3), self.child.wait())

@@ -6,7 +6,9 @@
 //! becomes its `Authorize`, and every line any of them prints goes to one [`DevOutput`].
 
 mod adapters;
+mod env;
 mod frontend;
+mod live;
 mod logs;
 mod openapi;
 
@@ -18,10 +20,11 @@ use std::time::Duration;
 
 use lamina_config::LoadedConfig;
 use lamina_gateway::{AccessLogEntry, GatewayConfig};
-use lamina_runtime::{LogLine, Runtime, RuntimeConfig, WatchEvent};
+use lamina_runtime::{LogLine, Runtime, RuntimeConfig};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use env::prepare_env;
 pub use logs::{LogRecord, render_log_line};
 
 /// Where `lamina dev` listens and what it starts.
@@ -74,6 +77,10 @@ pub struct Access {
     /// `Some(true)` for a cold start, `Some(false)` warm, `None` when no function ran.
     pub cold: Option<bool>,
     pub init_ms: Option<u64>,
+    /// The cold worker was forked from the zygote: `init_ms` is not Lambda's cold start.
+    pub forked: bool,
+    /// What a fresh process takes to import this code (Lambda's cold start), once measured.
+    pub fresh_init_ms: Option<u64>,
     pub error: Option<String>,
 }
 
@@ -97,6 +104,8 @@ pub enum DevError {
     },
     #[error("cannot prepare the Python environment: {0}")]
     Env(#[from] lamina_runtime::EnvError),
+    #[error("{0}")]
+    Lock(String),
     #[error(transparent)]
     Runtime(#[from] lamina_runtime::RuntimeError),
     #[error("the local Cognito failed: {0}")]
@@ -132,12 +141,52 @@ async fn listen(port: u16) -> Result<TcpListener, DevError> {
 
 /// Runs the stack until `shutdown` resolves, then stops every child process.
 /// `ready` is called once with the endpoints when everything listens.
+///
+/// `shutdown` is watched from the first moment: a stop during start-up (while the venv is made,
+/// or before the frontend is up) drops what was started, and every child process goes with it
+/// (workers and zygotes by the runtime's drop guard, Vite and npm by their process groups).
 pub async fn run(
     config: LoadedConfig,
     options: DevOptions,
     output: Arc<dyn DevOutput>,
     ready: impl FnOnce(&Endpoints) + Send,
-    shutdown: impl std::future::Future<Output = ()> + Send,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), DevError> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let serving = serve(
+        config,
+        options,
+        output.clone(),
+        ready,
+        stop_rx.clone(),
+        started.clone(),
+    );
+    tokio::pin!(serving);
+    let mut early = stop_rx.clone();
+    tokio::select! {
+        result = &mut serving => return result,
+        _ = early.wait_for(|s| *s) => {}
+    }
+    if started.load(std::sync::atomic::Ordering::SeqCst) {
+        // Up and running: `serve` stops everything in order.
+        return serving.await;
+    }
+    output.info("stopping (during start-up)");
+    Ok(())
+}
+
+async fn serve(
+    config: LoadedConfig,
+    options: DevOptions,
+    output: Arc<dyn DevOutput>,
+    ready: impl FnOnce(&Endpoints) + Send,
+    mut shutdown: watch::Receiver<bool>,
+    started: Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<(), DevError> {
     let view = config.stage(&options.stage).map_err(DevError::Stage)?;
     let project = config.project_name().to_owned();
@@ -152,14 +201,13 @@ pub async fn run(
     };
     let api_addr = api_listener.local_addr()?;
 
-    output.info("preparing the Python environment (.lamina/dev/venv)");
-    let env_spec = lamina_runtime::env_spec_for_stage(&view, Vec::new());
-    let env = lamina_runtime::ensure_env(&env_spec).await?;
-    output.info(if env.updated {
-        "Python environment updated"
-    } else {
-        "Python environment is current"
-    });
+    let envs = prepare_env(&config, &options.stage, output.clone()).await?;
+    // Every domain names its own venv (`python_env`); this is only the runtime's default, and a
+    // project without domains (yet: live config may add one) has none.
+    let (default_python, default_site) = envs.first().map_or_else(
+        || (PathBuf::from("python3"), Vec::new()),
+        |(_, env)| (env.python.clone(), vec![env.site_packages.clone()]),
+    );
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
@@ -204,21 +252,16 @@ pub async fn run(
     };
 
     // Workers: each domain with the issuer its shared code verifies tokens against.
-    let mut domains = lamina_runtime::domains_for_stage(&view);
-    for d in &mut domains {
-        d.env.insert("LAMINA_JWT_ISSUER".into(), issuer.clone());
-        d.env
-            .insert("LAMINA_JWT_AUDIENCE".into(), audiences.join(","));
-    }
+    let domains = live::worker_domains(&config, &view, &issuer, &audiences, &envs, &*output)?;
     let sink_output = output.clone();
     let mut runtime_config = RuntimeConfig::new(
         format!("{project}-{}", view.name),
         config.config.project.region.get_ref().clone(),
-        env.python.clone(),
+        default_python.clone(),
         root.join(".lamina"),
     );
     runtime_config.python_version = config.config.project.python.as_str().to_owned();
-    runtime_config.site_packages = vec![env.site_packages.clone()];
+    runtime_config.site_packages = default_site;
     runtime_config.default_concurrency = options.default_concurrency;
     // Lambda gives init 10 s, then retries a timed-out init inside the first invocation
     // ("suppressed init"), bounded by the function's timeout: so a cold start fails only after
@@ -258,12 +301,24 @@ pub async fn run(
             latency: e.latency,
             domain: e.domain.clone(),
             cold: report.as_ref().map(|r| r.cold),
-            init_ms: report.and_then(|r| r.init_ms),
+            init_ms: report.as_ref().and_then(|r| r.init_ms),
+            forked: report.as_ref().is_some_and(|r| r.forked),
+            fresh_init_ms: report.and_then(|r| r.fresh_init_ms),
             error: e.error.map(|g| g.as_str().to_owned()),
         });
     }));
     let invoker = Arc::new(adapters::RuntimeInvoker::new(runtime.clone(), reports));
-    // The frontend's typed client follows the domains' routes (see openapi.rs).
+    // The frontend's typed client follows the domains' routes (see openapi.rs), each domain
+    // imported in its own dev venv.
+    let python_by_domain: BTreeMap<String, std::path::PathBuf> = envs
+        .iter()
+        .flat_map(|(group, env)| {
+            group
+                .domains
+                .iter()
+                .map(|d| (d.clone(), env.python.clone()))
+        })
+        .collect();
     let regenerator = options
         .frontend
         .then(|| {
@@ -274,17 +329,19 @@ pub async fn run(
             openapi::start(
                 config.clone(),
                 view.name.to_owned(),
-                env.python.clone(),
+                default_python.clone(),
+                python_by_domain,
                 jwt_env,
                 output.clone(),
             )
         })
         .flatten();
-    let verifier = lamina_auth::JwtVerifier::new(issuer.clone(), audiences, Duration::ZERO);
+    let verifier = lamina_auth::JwtVerifier::new(issuer.clone(), audiences.clone(), Duration::ZERO);
     prefetch_keys(&verifier, output.as_ref()).await;
     let authorizer = Arc::new(adapters::VerifierAuthorizer(verifier));
-    let gateway_task = tokio::spawn(lamina_gateway::serve(
-        gateway,
+    let (gateway_tx, gateway_rx) = watch::channel(gateway.clone());
+    let gateway_task = tokio::spawn(lamina_gateway::serve_live(
+        gateway_rx,
         invoker,
         authorizer,
         api_listener,
@@ -292,33 +349,28 @@ pub async fn run(
     ));
 
     // Hot reload: a change under a domain or a code layer recycles only the workers that use it.
-    let watch_output = output.clone();
-    let watch_regenerator = regenerator.as_ref().map(|(r, _)| r.clone());
-    let _hot_reload =
-        lamina_runtime::watch(runtime.clone(), Some(env_spec), move |event| match event {
-            WatchEvent::Reloaded { domains, .. } => {
-                watch_output.info(&format!(
-                    "reloaded {} (next request is a cold start)",
-                    domains.join(", ")
-                ));
-                watch_regenerator
-                    .iter()
-                    .for_each(openapi::ClientRegenerator::changed);
-            }
-            WatchEvent::EnvUpdating { .. } => {
-                watch_output.info("requirements changed: updating the Python environment")
-            }
-            WatchEvent::EnvUpdated => {
-                watch_output.info("Python environment updated");
-                watch_regenerator
-                    .iter()
-                    .for_each(openapi::ClientRegenerator::changed);
-            }
-            WatchEvent::EnvFailed(e) => {
-                watch_output.warn(&format!("the Python environment update failed: {e}"))
-            }
-        })
-        .map_err(|e| DevError::Io(std::io::Error::other(e)))?;
+    let hot_reload = live::hot_reload(
+        &runtime,
+        envs.iter().map(|(g, _)| g.clone()).collect(),
+        output.clone(),
+        regenerator.as_ref().map(|(r, _)| r.clone()),
+    )?;
+    // Live config: an edit of lamina.toml (routes, public routes, env, domains, layers) applies
+    // without a restart; a bad edit keeps the running config.
+    let live_task = live::watch_config(live::Live {
+        config_path: config.source.path.clone(),
+        root: root.clone(),
+        stage: view.name.to_owned(),
+        running: config.clone(),
+        issuer: issuer.clone(),
+        audiences: audiences.clone(),
+        runtime: runtime.clone(),
+        gateway: gateway_tx,
+        gateway_base: gateway,
+        hot_reload,
+        output: output.clone(),
+        client: regenerator.as_ref().map(|(r, _)| r.clone()),
+    })?;
 
     let api_url = format!("http://{api_addr}");
     let mut web = None;
@@ -356,10 +408,12 @@ pub async fn run(
         client_id,
         frontend: frontend_url,
     };
+    started.store(true, std::sync::atomic::Ordering::SeqCst);
     ready(&endpoints);
     output.info(&banner(&endpoints, &users, &config));
 
-    shutdown.await;
+    let _ = shutdown.wait_for(|s| *s).await;
+    live_task.abort();
     output.info("stopping");
     let _ = stop_tx.send(true);
     if let Some((_, task)) = regenerator {

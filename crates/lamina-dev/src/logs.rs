@@ -48,6 +48,10 @@ const SHOWN: [&str; 7] = [
     "xray_trace_id",
     "sampling_rate",
 ];
+/// Keys that repeat what is shown otherwise: Powertools' `stack_trace` is the `exception`
+/// traceback again as JSON frames (printing both showed every traceback twice).
+const REPEATS: [&str; 3] = ["stack_trace", "exception_name", "exception"];
+
 /// Keys of Powertools' Lambda context that repeat on every line and add nothing locally.
 const NOISE: [&str; 6] = [
     "function_name",
@@ -96,7 +100,10 @@ pub fn render_log_line(line: &str) -> (Option<String>, String) {
         other => other.to_string(),
     };
     for (key, value) in &map {
-        if SHOWN.contains(&key.as_str()) || NOISE.contains(&key.as_str()) {
+        if SHOWN.contains(&key.as_str())
+            || NOISE.contains(&key.as_str())
+            || REPEATS.contains(&key.as_str())
+        {
             continue;
         }
         let value = match value {
@@ -104,6 +111,11 @@ pub fn render_log_line(line: &str) -> (Option<String>, String) {
             other => other.to_string(),
         };
         text.push_str(&format!("  {key}={value}"));
+    }
+    // The traceback once, on lines of its own, as Python prints it.
+    if let Some(exception) = map.get("exception").and_then(Value::as_str) {
+        text.push('\n');
+        text.push_str(exception.trim_end());
     }
     (Some(level.to_owned()), text)
 }
@@ -118,6 +130,20 @@ mod tests {
         let (level, text) = render_log_line(line);
         assert_eq!(level.as_deref(), Some("INFO"));
         assert_eq!(text, "ride requested  correlation_id=abc  ride_id=7");
+    }
+
+    /// Finding 10: Powertools logs an exception as `exception` (the traceback) and
+    /// `stack_trace` (the same frames as JSON); the traceback is shown once.
+    #[test]
+    fn a_traceback_is_shown_once() {
+        let line = r#"{"level":"ERROR","message":"An error occurred running the application.","exception":"Traceback (most recent call last):\n  File \"x.py\", line 1, in f\nRuntimeError: boom","exception_name":"RuntimeError","stack_trace":{"frames":[{"file":"x.py","line":1}],"type":"RuntimeError","value":"boom"},"name":"mangum.http"}"#;
+        let (level, text) = render_log_line(line);
+        assert_eq!(level.as_deref(), Some("ERROR"));
+        assert_eq!(text.matches("RuntimeError").count(), 1, "{text}");
+        assert_eq!(
+            text,
+            "An error occurred running the application.  name=mangum.http\nTraceback (most recent call last):\n  File \"x.py\", line 1, in f\nRuntimeError: boom"
+        );
     }
 
     #[test]

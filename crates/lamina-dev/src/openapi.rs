@@ -34,6 +34,7 @@ pub(crate) fn start(
     config: LoadedConfig,
     stage: String,
     python: PathBuf,
+    python_by_domain: BTreeMap<String, PathBuf>,
     extra_env: BTreeMap<String, String>,
     output: Arc<dyn DevOutput>,
 ) -> Option<(ClientRegenerator, tokio::task::JoinHandle<()>)> {
@@ -41,6 +42,7 @@ pub(crate) fn start(
     let (tx, mut rx) = mpsc::unbounded_channel::<()>();
     let options = lamina_openapi::Options {
         python,
+        python_by_domain,
         out_dir,
         client: true,
         mode: lamina_openapi::Mode::Write,

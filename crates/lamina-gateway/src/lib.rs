@@ -48,7 +48,7 @@ pub use config::{
     MAX_HEADER_BYTES,
 };
 pub use router::select_route;
-pub use server::serve;
+pub use server::{serve, serve_live};
 
 /// Runs a domain's function. Implemented by `lamina-dev` over `lamina-runtime`'s worker pools.
 pub trait Invoker: Send + Sync + 'static {

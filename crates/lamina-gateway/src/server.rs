@@ -47,6 +47,22 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
+    let (_keep, configs) = tokio::sync::watch::channel(config);
+    serve_live(configs, invoker, authorizer, listener, shutdown).await
+}
+
+/// [`serve`], taking each new configuration from `configs` (`lamina dev` applies an edit of
+/// lamina.toml this way): requests already in flight finish with the configuration they started
+/// with, new ones get the new routes, CORS and limits. A configuration that
+/// [`GatewayConfig::validate`] refuses is ignored, and the running one stays.
+pub async fn serve_live(
+    mut configs: tokio::sync::watch::Receiver<GatewayConfig>,
+    invoker: Arc<dyn Invoker>,
+    authorizer: Arc<dyn Authorize>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let config = configs.borrow_and_update().clone();
     config
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
@@ -56,13 +72,43 @@ pub async fn serve(
         .header_read_timeout(config.header_read_timeout)
         .max_buf_size(MAX_BUF)
         .max_headers(MAX_HEADERS);
-    let gateway = Arc::new(Gateway {
+    let current = Arc::new(std::sync::RwLock::new(Arc::new(Gateway {
         router: Router::new(&config.routes),
         config,
-        invoker,
-        authorizer,
+        invoker: invoker.clone(),
+        authorizer: authorizer.clone(),
         local_port,
-    });
+    })));
+    let updater = {
+        let current = current.clone();
+        tokio::spawn(async move {
+            while configs.changed().await.is_ok() {
+                let config = configs.borrow_and_update().clone();
+                if config.validate().is_err() {
+                    continue;
+                }
+                let next = Arc::new(Gateway {
+                    router: Router::new(&config.routes),
+                    config,
+                    invoker: invoker.clone(),
+                    authorizer: authorizer.clone(),
+                    local_port,
+                });
+                *current.write().expect("gateway config") = next;
+            }
+        })
+    };
+    let result = accept_loop(current, http, listener, shutdown).await;
+    updater.abort();
+    result
+}
+
+async fn accept_loop(
+    current: Arc<std::sync::RwLock<Arc<Gateway>>>,
+    http: hyper::server::conn::http1::Builder,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -84,9 +130,10 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let gateway = gateway.clone();
+        let current = current.clone();
         let service = service_fn(move |request: Request<Incoming>| {
-            let gateway = gateway.clone();
+            // The configuration in force when the request arrives.
+            let gateway = current.read().expect("gateway config").clone();
             async move {
                 let started = Instant::now();
                 let id = request_id();

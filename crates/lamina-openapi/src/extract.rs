@@ -66,6 +66,9 @@ pub struct Interpreter {
     /// The dev venv's `bin/python`: its site-packages come after the function dir on sys.path,
     /// as the requirements layers do in Lambda.
     pub python: PathBuf,
+    /// A domain's own dev venv, when its locks differ from the others' (one venv per set of
+    /// locks); `python` otherwise.
+    pub python_by_domain: BTreeMap<String, PathBuf>,
     pub region: String,
     /// Scratch files (the script, the documents) go here: the project's `.lamina/openapi`.
     pub scratch: PathBuf,
@@ -133,6 +136,12 @@ pub(crate) fn scratch_file(dir: &Path, stem: &str, ext: &str) -> PathBuf {
     dir.join(format!("{stem}-{}-{n}.{ext}", std::process::id()))
 }
 
+impl Interpreter {
+    fn python_for(&self, domain: &str) -> &std::path::Path {
+        self.python_by_domain.get(domain).unwrap_or(&self.python)
+    }
+}
+
 async fn extract_one(
     interpreter: &Interpreter,
     script: &Path,
@@ -143,7 +152,8 @@ async fn extract_one(
         .chain(&domain.code_layers)
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    let mut cmd = tokio::process::Command::new(&interpreter.python);
+    let python = interpreter.python_for(&domain.name);
+    let mut cmd = tokio::process::Command::new(python);
     cmd.arg("-s")
         .arg("-B")
         .arg(script)
@@ -177,7 +187,7 @@ async fn extract_one(
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     let child = cmd.spawn().map_err(|source| OpenApiError::Spawn {
-        program: interpreter.python.display().to_string(),
+        program: python.display().to_string(),
         source,
     })?;
     let output = tokio::time::timeout(interpreter.timeout, child.wait_with_output())
@@ -187,7 +197,7 @@ async fn extract_one(
             seconds: interpreter.timeout.as_secs(),
         })?
         .map_err(|source| OpenApiError::Spawn {
-            program: interpreter.python.display().to_string(),
+            program: python.display().to_string(),
             source,
         })?;
     let result = if output.status.success() {

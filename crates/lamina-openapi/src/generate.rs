@@ -37,6 +37,8 @@ pub enum Mode {
 pub struct Options {
     /// The dev venv's interpreter.
     pub python: PathBuf,
+    /// The interpreter of a domain whose dev venv is its own (see `Interpreter`).
+    pub python_by_domain: BTreeMap<String, PathBuf>,
     /// `openapi.json` and `schema.d.ts` go here.
     pub out_dir: PathBuf,
     /// Also generate the TypeScript client.
@@ -78,6 +80,7 @@ pub async fn run(view: &StageView<'_>, options: &Options) -> Result<Outcome, Ope
     let scratch = state.join("openapi");
     let interpreter = Interpreter {
         python: options.python.clone(),
+        python_by_domain: options.python_by_domain.clone(),
         region: config.config.project.region.get_ref().clone(),
         scratch: scratch.clone(),
         extra_env: options.extra_env.clone(),

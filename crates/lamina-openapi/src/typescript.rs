@@ -44,7 +44,7 @@ impl Generator {
         if generator.stamp().is_file() && generator.cli().is_file() {
             return Ok(generator);
         }
-        let npm = lamina_config::which("npm").ok_or(OpenApiError::NoNode)?;
+        let npm = lamina_toolchain::which("npm").ok_or(OpenApiError::NoNode)?;
         // Installed beside the final place and renamed: a second lamina installing at the same
         // time, or an interrupted install, never leaves a half-made generator behind.
         let staging = tools.join(format!(".openapi-typescript-{hash}-{}", std::process::id()));
@@ -106,7 +106,7 @@ impl Generator {
 
     /// The types of `document` (the merged document's JSON), with [`HEADER`] first.
     pub async fn generate(&self, document: &str, scratch: &Path) -> Result<String, OpenApiError> {
-        let node = lamina_config::which("node").ok_or(OpenApiError::NoNode)?;
+        let node = lamina_toolchain::which("node").ok_or(OpenApiError::NoNode)?;
         fs_err::create_dir_all(scratch).map_err(OpenApiError::io(scratch))?;
         let input = scratch_file(scratch, "client", "json");
         let out = input.with_extension("d.ts");

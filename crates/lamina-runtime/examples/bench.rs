@@ -87,9 +87,20 @@ async fn main() {
     }
     let loaded = lamina_config::LoadedConfig::load(&root.join("lamina.toml")).unwrap();
     let stage = loaded.stage("dev").unwrap();
-    let mut spec = lamina_runtime::env_spec_for_stage(&stage, vec![]);
-    spec.extra = vec!["uvicorn".into()];
     let repo_uv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/uv-pkg/bin/uv");
+    let locks = lamina_build::ensure_locks(
+        &loaded,
+        &lamina_build::BuildOptions {
+            uv: repo_uv.is_file().then(|| repo_uv.clone()),
+            ..lamina_build::BuildOptions::default()
+        },
+        &lamina_build::Silent,
+    )
+    .unwrap();
+    let mut spec = lamina_runtime::env_groups_for_stage(&stage, &locks)
+        .remove(0)
+        .spec;
+    spec.extra = vec!["uvicorn".into()];
     if repo_uv.is_file() {
         spec.uv = Some(repo_uv);
     }
@@ -286,7 +297,7 @@ async fn main() {
         if zygote {
             wait_ready(&rt, "user").await;
         }
-        let _hot = lamina_runtime::watch(rt.clone(), None, |_| {}).unwrap();
+        let _hot = lamina_runtime::watch(rt.clone(), Vec::new(), |_| {}).unwrap();
         let ev = v2_event("/user/health");
         let file = root.join("backend/user/app/main.py");
         let original = std::fs::read_to_string(&file).unwrap();

@@ -1,4 +1,9 @@
 //! The dev Python environment: `<root>/.lamina/dev/venv`, made and kept in sync with uv.
+//!
+//! It holds exactly the versions the build ships: every pin of the project's hash-pinned locks
+//! (the layers' and the domains'), plus the project's dev tools (a uv project's `dev` group,
+//! `requirements-dev.txt` files), resolved with the locks' pins as constraints. A sync removes
+//! whatever else is installed, so what is declared stays and nothing else does.
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +18,14 @@ pub struct EnvSpec {
     pub venv: PathBuf,
     /// `3.11`.
     pub python: String,
-    /// Requirements files: the layers', each domain's, dev extras (`-r` includes are followed for the hash).
+    /// Hash-pinned locks the build ships (layers' and domains'): each pin is installed at its
+    /// locked version.
+    pub locks: Vec<PathBuf>,
+    /// Requirements files of dev tools (`requirements-dev.txt`); `-r` includes are followed for
+    /// the hash. Resolved within the locks' pins.
     pub requirements: Vec<PathBuf>,
+    /// uv projects (`pyproject.toml` + `uv.lock`) whose `dev` dependency group is installed too.
+    pub dev_projects: Vec<PathBuf>,
     /// Extra requirement specifiers (`uvicorn==0.40.0`).
     pub extra: Vec<String>,
     /// uv to use; `None` looks it up with [`find_uv`].
@@ -54,15 +65,25 @@ pub enum EnvError {
     },
 }
 
-pub use lamina_config::find_uv;
+pub use lamina_toolchain::find_uv;
 
 /// The hash of everything the env is made from: Python version, extras, and every requirements file
 /// with the files it includes (`-r`/`-c`), by content.
 fn inputs_hash(spec: &EnvSpec) -> Result<String, EnvError> {
     let mut h = Sha256::new();
-    h.update(b"lamina-env-v1\0");
+    h.update(b"lamina-env-v2\0");
     h.update(spec.python.as_bytes());
     h.update(b"\0");
+    let project_files = spec
+        .dev_projects
+        .iter()
+        .flat_map(|d| [d.join("pyproject.toml"), d.join("uv.lock")]);
+    for path in spec.locks.iter().cloned().chain(project_files) {
+        h.update(path.to_string_lossy().as_bytes());
+        h.update(b"\0");
+        h.update(std::fs::read(&path).unwrap_or_default());
+        h.update(b"\0");
+    }
     for e in &spec.extra {
         h.update(e.as_bytes());
         h.update(b"\0");
@@ -163,15 +184,78 @@ pub async fn ensure_env(spec: &EnvSpec) -> Result<PythonEnv, EnvError> {
         .await?;
     }
     let _ = std::fs::remove_file(&stamp);
+    // The locked versions, without hashes (the dev venv is for this machine, whose wheels the
+    // Lambda locks' hashes may not cover), one line per package.
+    let mut pinned =
+        String::from("# The versions `lamina build` ships, from the project's locks.\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for lock in &spec.locks {
+        let text = std::fs::read_to_string(lock).map_err(|source| EnvError::Read {
+            path: lock.clone(),
+            source,
+        })?;
+        for line in text.lines() {
+            if line.starts_with([' ', '\t', '#']) || line.trim().is_empty() {
+                continue;
+            }
+            let requirement = line.trim_end_matches('\\').trim();
+            let name = requirement
+                .split(|c: char| "=<>!~;[ ".contains(c))
+                .next()
+                .unwrap_or(requirement)
+                .to_ascii_lowercase()
+                .replace(['_', '.'], "-");
+            if seen.insert(name) {
+                pinned.push_str(requirement);
+                pinned.push('\n');
+            }
+        }
+    }
+    let pinned_path = spec.venv.join(".lamina-pinned.txt");
+    std::fs::write(&pinned_path, &pinned)?;
     let lock = spec.venv.join(".lamina-lock.txt");
     let mut compile = tokio::process::Command::new(&uv);
     compile
         .args(["pip", "compile", "--quiet", "--no-header", "--python"])
         .arg(&python)
         .arg("-o")
-        .arg(&lock);
+        .arg(&lock)
+        .arg(&pinned_path)
+        .arg("--constraint")
+        .arg(&pinned_path);
     for r in &spec.requirements {
         compile.arg(r);
+    }
+    // A uv project's dev group, pinned by its uv.lock.
+    for (i, dir) in spec.dev_projects.iter().enumerate() {
+        let out = tokio::process::Command::new(&uv)
+            .args([
+                "export",
+                "--quiet",
+                "--frozen",
+                "--only-dev",
+                "--no-hashes",
+                "--no-emit-project",
+                "--no-emit-workspace",
+                "--no-header",
+                "--format",
+                "requirements-txt",
+            ])
+            .current_dir(dir)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await?;
+        if !out.status.success() {
+            return Err(EnvError::Uv {
+                command: format!("uv export --only-dev (in {})", dir.display()),
+                status: out.status,
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            });
+        }
+        let group = spec.venv.join(format!(".lamina-dev-group-{i}.txt"));
+        std::fs::write(&group, &out.stdout)?;
+        compile.arg(group);
     }
     let extra = spec.venv.join(".lamina-extra.txt");
     std::fs::write(&extra, spec.extra.join("\n") + "\n")?;

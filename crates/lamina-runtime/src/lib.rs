@@ -63,6 +63,12 @@ pub struct Invocation {
     pub cold: bool,
     /// On a cold start: from spawning the worker to its first `/next` (interpreter start + handler import).
     pub init_ms: Option<u64>,
+    /// The worker was forked from the domain's zygote, with the libraries already imported: its
+    /// `init_ms` is much less than Lambda's cold start.
+    pub forked: bool,
+    /// What a fresh process takes to import this code version's handler (Lambda's cold start),
+    /// once measured: see [`Runtime::fresh_init_ms`].
+    pub fresh_init_ms: Option<u64>,
     /// From handing the event to the worker to its answer (0 when it never got the event).
     pub duration_ms: u64,
     /// `Lambda-Runtime-Aws-Request-Id` (empty when throttled or unknown domain).
@@ -136,6 +142,9 @@ pub struct RuntimeConfig {
     /// Fork workers from a per-domain zygote that has pre-imported the requirements (default: on;
     /// `LAMINA_ZYGOTE=0` turns it off). A worker is spawned plainly while the zygote is not ready.
     pub zygote: bool,
+    /// Measure, once per code version, what a fresh process takes to import a domain's handler
+    /// when its workers are forked (their own init time is not Lambda's cold start).
+    pub measure_fresh_init: bool,
     pub log_sink: LogSink,
 }
 
@@ -158,6 +167,7 @@ impl RuntimeConfig {
             init_timeout: Duration::from_secs(10),
             transport: Transport::Http,
             zygote: std::env::var_os("LAMINA_ZYGOTE").is_none_or(|v| v != "0"),
+            measure_fresh_init: true,
             log_sink: Arc::new(|_| {}),
         }
     }
@@ -191,6 +201,16 @@ pub struct DomainConfig {
     pub env: BTreeMap<String, String>,
     /// Code layers (`backend/shared`): on sys.path after site-packages, as `/opt/python` is in Lambda.
     pub code_layers: Vec<PathBuf>,
+    /// The domain's own environment (interpreter and site-packages), when its layers' locks
+    /// differ from other domains'; `None` uses [`RuntimeConfig::python`] and `site_packages`.
+    pub python_env: Option<DomainEnv>,
+}
+
+/// An interpreter and the site-packages it imports from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainEnv {
+    pub python: PathBuf,
+    pub site_packages: Vec<PathBuf>,
 }
 
 impl DomainConfig {
@@ -204,6 +224,7 @@ impl DomainConfig {
             reserved_concurrency: s.reserved_concurrency,
             env: s.env.clone(),
             code_layers,
+            python_env: None,
         }
     }
 }
@@ -225,35 +246,93 @@ pub fn domains_for_stage(view: &lamina_config::StageView<'_>) -> Vec<DomainConfi
         .collect()
 }
 
-/// A stage's Python environment inputs: requirements layers, then each domain's `requirements.txt`,
-/// then `extra_files` (e.g. `backend/requirements-dev.txt`), in `<root>/.lamina/dev/venv`.
-pub fn env_spec_for_stage(
+/// Domains that can share one venv: the same locks (their layers' and their own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvGroup {
+    pub domains: Vec<String>,
+    pub spec: EnvSpec,
+}
+
+/// The Python environments of a stage: one per set of locks, since two domains whose layers pin
+/// different versions cannot share a venv and stay true to what each function ships. Each holds
+/// its locks' pins (`domain_locks`: every domain's locks, from `lamina_build`), its domains' dev
+/// tools (their `requirements-dev.txt` and the `dev` group of their uv project layers), or, when
+/// they declare none, the project's (`requirements-dev.txt` at the root or in `backend/`). The largest group (the only one, usually) gets
+/// `<root>/.lamina/dev/venv`; the others `.lamina/dev/venv-<first domain>`.
+pub fn env_groups_for_stage(
     view: &lamina_config::StageView<'_>,
-    extra_files: Vec<PathBuf>,
-) -> EnvSpec {
+    domain_locks: &BTreeMap<String, Vec<PathBuf>>,
+) -> Vec<EnvGroup> {
     let root = view.config.root.clone();
-    let mut requirements: Vec<PathBuf> = view
-        .config
-        .config
-        .layers
-        .values()
-        .filter_map(|l| l.requirements.as_ref().map(|r| root.join(r.get_ref())))
-        .collect();
+    let mut groups: Vec<(Vec<PathBuf>, Vec<lamina_config::DomainSettings>)> = Vec::new();
     for d in view.domains() {
-        let r = d.path.join("requirements.txt");
-        if r.is_file() {
-            requirements.push(r);
+        let locks = domain_locks.get(&d.name).cloned().unwrap_or_default();
+        match groups.iter_mut().find(|(l, _)| *l == locks) {
+            Some((_, members)) => members.push(d),
+            None => groups.push((locks, vec![d])),
         }
     }
-    requirements.extend(extra_files);
-    EnvSpec {
-        venv: root.join(".lamina/dev/venv"),
-        root,
-        python: view.config.config.project.python.as_str().to_owned(),
-        requirements,
-        extra: Vec::new(),
-        uv: None,
-    }
+    groups.sort_by_key(|(_, members)| std::cmp::Reverse(members.len()));
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (locks, members))| {
+            let mut requirements: Vec<PathBuf> = Vec::new();
+            for d in &members {
+                let c = d.path.join("requirements-dev.txt");
+                if c.is_file() && !requirements.contains(&c) {
+                    requirements.push(c);
+                }
+            }
+            let mut dev_projects: Vec<PathBuf> = Vec::new();
+            for d in &members {
+                for layer in &d.layers {
+                    let dir = view
+                        .config
+                        .config
+                        .layers
+                        .get(layer.as_str())
+                        .and_then(|l| l.project.as_ref())
+                        .map(|p| root.join(p.get_ref()));
+                    if let Some(dir) = dir.filter(|d| d.join("uv.lock").is_file()) {
+                        if !dev_projects.contains(&dir) {
+                            dev_projects.push(dir);
+                        }
+                    }
+                }
+            }
+            // The project-wide dev tools go to environments whose domains declare none of
+            // their own (they may pin the project's other layers, as the template's do).
+            if requirements.is_empty() && dev_projects.is_empty() {
+                for c in [
+                    root.join("requirements-dev.txt"),
+                    root.join("backend/requirements-dev.txt"),
+                ] {
+                    if c.is_file() {
+                        requirements.push(c);
+                    }
+                }
+            }
+            let venv = if i == 0 {
+                root.join(".lamina/dev/venv")
+            } else {
+                root.join(format!(".lamina/dev/venv-{}", members[0].name))
+            };
+            EnvGroup {
+                domains: members.iter().map(|d| d.name.clone()).collect(),
+                spec: EnvSpec {
+                    venv,
+                    root: root.clone(),
+                    python: view.config.config.project.python.as_str().to_owned(),
+                    locks,
+                    requirements,
+                    dev_projects,
+                    extra: Vec::new(),
+                    uv: None,
+                },
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -290,7 +369,8 @@ impl Drop for DropGuard {
 
 pub(crate) struct Inner {
     config: RuntimeConfig,
-    domains: BTreeMap<String, Arc<Pool>>,
+    /// The pools by domain; replaced whole when `lamina dev` applies a config edit.
+    domains: std::sync::RwLock<BTreeMap<String, Arc<Pool>>>,
     /// Live workers by their Runtime API token.
     workers: Mutex<HashMap<String, Arc<Worker>>>,
     addr: SocketAddr,
@@ -301,6 +381,8 @@ pub(crate) struct Inner {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// Zygotes replaced after a requirements change, draining until their last worker exits.
     old_zygotes: Mutex<Vec<Arc<zygote::Zygote>>>,
+    /// Processes measuring a fresh import (see [`Inner::measure_import`]).
+    measuring: Mutex<Vec<u32>>,
 }
 
 pub(crate) struct Pool {
@@ -311,6 +393,65 @@ pub(crate) struct Pool {
     zygote: Mutex<ZygoteSlot>,
     /// Told when a worker goes idle or leaves the pool (room to start one).
     freed: tokio::sync::Notify,
+    /// A fresh process's import of the handler, per code version (pool generation): `None` while
+    /// it is being measured.
+    fresh_init: Mutex<Option<(u64, Option<u64>)>>,
+    /// Replaced or removed by a config edit: starts no worker; its workers finish and go.
+    closed: AtomicBool,
+}
+
+/// What [`Runtime::update_domains`] did, by domain name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+impl DomainChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+impl Pool {
+    fn new(cfg: DomainConfig, config: &RuntimeConfig) -> Self {
+        Self {
+            cap: cfg
+                .reserved_concurrency
+                .unwrap_or(config.default_concurrency),
+            function_name: format!("{}-{}", config.function_prefix, cfg.name),
+            cfg,
+            state: Mutex::new(PoolState::default()),
+            zygote: Mutex::new(ZygoteSlot::default()),
+            freed: tokio::sync::Notify::new(),
+            fresh_init: Mutex::new(None),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The interpreter of this domain's workers.
+    pub(crate) fn python<'a>(&'a self, config: &'a RuntimeConfig) -> &'a Path {
+        self.cfg
+            .python_env
+            .as_ref()
+            .map_or(&config.python, |e| &e.python)
+    }
+
+    /// The site-packages of this domain's workers.
+    pub(crate) fn site_packages<'a>(&'a self, config: &'a RuntimeConfig) -> &'a [PathBuf] {
+        self.cfg
+            .python_env
+            .as_ref()
+            .map_or(&config.site_packages, |e| &e.site_packages)
+    }
+
+    fn fresh_init_ms(&self, generation: u64) -> Option<u64> {
+        match *self.fresh_init.lock().expect("fresh init") {
+            Some((g, ms)) if g == generation => ms,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -366,24 +507,17 @@ impl Runtime {
         };
         let mut pools = BTreeMap::new();
         for d in domains {
-            let cap = d.reserved_concurrency.unwrap_or(config.default_concurrency);
-            let function_name = format!("{}-{}", config.function_prefix, d.name);
             let name = d.name.clone();
-            let pool = Pool {
-                cfg: d,
-                function_name,
-                cap,
-                state: Mutex::new(PoolState::default()),
-                zygote: Mutex::new(ZygoteSlot::default()),
-                freed: tokio::sync::Notify::new(),
-            };
-            if pools.insert(name.clone(), Arc::new(pool)).is_some() {
+            if pools
+                .insert(name.clone(), Arc::new(Pool::new(d, &config)))
+                .is_some()
+            {
                 return Err(RuntimeError::DuplicateDomain(name));
             }
         }
         let inner = Arc::new(Inner {
             config,
-            domains: pools,
+            domains: std::sync::RwLock::new(pools),
             workers: Mutex::new(HashMap::new()),
             addr,
             socket_path,
@@ -392,10 +526,11 @@ impl Runtime {
             next_worker: AtomicU32::new(1),
             tasks: Mutex::new(Vec::new()),
             old_zygotes: Mutex::new(Vec::new()),
+            measuring: Mutex::new(Vec::new()),
         });
         // Zygotes start now: they pre-import while lamina waits for the first request.
-        for pool in inner.domains.values() {
-            let _ = inner.zygote(pool);
+        for pool in inner.pools() {
+            let _ = inner.zygote(&pool);
         }
         let mut tasks = vec![tokio::spawn(server::serve_http(inner.clone(), listener))];
         if let Some(l) = unix_listener {
@@ -416,12 +551,14 @@ impl Runtime {
             outcome: Outcome::FunctionError,
             cold: false,
             init_ms: None,
+            forked: false,
+            fresh_init_ms: None,
             duration_ms: 0,
             request_id: String::new(),
             worker: 0,
             error: None,
         };
-        let Some(pool) = inner.domains.get(domain) else {
+        let Some(pool) = inner.pool(domain) else {
             inner.log(
                 domain,
                 0,
@@ -430,6 +567,7 @@ impl Runtime {
             );
             return inv;
         };
+        let pool = &pool;
         // Without a reserved concurrency, a full pool queues (Lambda would scale further).
         let queue_until = pool
             .cfg
@@ -502,6 +640,8 @@ impl Runtime {
         };
         if inv.cold {
             inv.init_ms = w.init_duration.get().map(|d| d.as_millis() as u64);
+            inv.forked = w.forked;
+            inv.fresh_init_ms = pool.fresh_init_ms(w.generation);
         }
         let deadline = tokio::time::Instant::from_std(delivered + pool.cfg.timeout);
         let reply = tokio::select! {
@@ -539,15 +679,15 @@ impl Runtime {
     /// Recycles `domain`'s workers: idle ones now, busy ones when they finish. The next invocation is
     /// a cold start on the new code (one worker is started right away if the domain had any).
     pub fn reload(&self, domain: &str) {
-        if let Some(pool) = self.inner.domains.get(domain) {
-            self.inner.reload(pool);
+        if let Some(pool) = self.inner.pool(domain) {
+            self.inner.reload(&pool);
         }
     }
 
     /// [`Runtime::reload`] for every domain.
     pub fn reload_all(&self) {
-        for pool in self.inner.domains.values() {
-            self.inner.reload(pool);
+        for pool in self.inner.pools() {
+            self.inner.reload(&pool);
         }
     }
 
@@ -559,7 +699,7 @@ impl Runtime {
             let mut dead = w.dead.subscribe();
             let _ = tokio::time::timeout(Duration::from_secs(5), dead.wait_for(|d| *d)).await;
         }
-        for pool in inner.domains.values() {
+        for pool in inner.pools() {
             pool.state.lock().expect("pool").idle.clear();
         }
         let zygotes = inner.take_zygotes();
@@ -600,8 +740,8 @@ impl Runtime {
     pub fn zygote_pids(&self) -> Vec<u32> {
         let inner = &self.inner;
         let mut pids: Vec<u32> = inner
-            .domains
-            .values()
+            .pools()
+            .iter()
             .filter_map(|p| {
                 p.zygote
                     .lock()
@@ -624,13 +764,13 @@ impl Runtime {
 
     /// Whether `domain`'s zygote has pre-imported and can fork (for tests and benchmarks).
     pub fn zygote_ready(&self, domain: &str) -> bool {
-        self.inner.domains.get(domain).is_some_and(|p| {
+        self.inner.pool(domain).is_some_and(|p| {
             p.zygote
                 .lock()
                 .expect("zygote")
                 .current
                 .as_ref()
-                .is_some_and(|z| z.usable(&self.inner.config.site_packages))
+                .is_some_and(|z| z.usable(p.site_packages(&self.inner.config)))
         })
     }
 
@@ -649,13 +789,68 @@ impl Runtime {
     /// The live workers of a domain (initializing, idle or busy).
     pub fn live_workers(&self, domain: &str) -> u32 {
         self.inner
-            .domains
-            .get(domain)
+            .pool(domain)
             .map_or(0, |p| p.state.lock().expect("pool").live)
     }
 
-    pub fn domain_configs(&self) -> impl Iterator<Item = &DomainConfig> {
-        self.inner.domains.values().map(|p| &p.cfg)
+    /// What a fresh process took to import `domain`'s handler as its code is now (Lambda's cold
+    /// start), once measured; only measured when its workers are forked from a zygote.
+    pub fn fresh_init_ms(&self, domain: &str) -> Option<u64> {
+        let pool = self.inner.pool(domain)?;
+        let generation = pool.state.lock().expect("pool").generation;
+        pool.fresh_init_ms(generation)
+    }
+
+    /// Every domain's configuration, in name order.
+    pub fn domain_configs(&self) -> Vec<DomainConfig> {
+        self.inner.pools().iter().map(|p| p.cfg.clone()).collect()
+    }
+
+    /// Applies a new set of domains (an edit of lamina.toml under `lamina dev`): new domains get
+    /// a pool, removed ones are drained, and a domain whose settings changed (env, memory,
+    /// timeout, layers, environment) gets a new pool while its old workers finish what they
+    /// have. Unchanged domains keep their warm workers.
+    pub fn update_domains(&self, domains: Vec<DomainConfig>) -> DomainChanges {
+        let inner = &self.inner;
+        let mut changes = DomainChanges::default();
+        let mut retired = Vec::new();
+        let mut started = Vec::new();
+        {
+            let mut map = inner.domains.write().expect("domains");
+            let names: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
+            for (name, pool) in map.iter() {
+                if !names.contains(name) {
+                    changes.removed.push(name.clone());
+                    retired.push(pool.clone());
+                }
+            }
+            map.retain(|name, _| names.contains(name));
+            for d in domains {
+                match map.get(&d.name) {
+                    Some(pool) if pool.cfg == d => {}
+                    Some(pool) => {
+                        changes.changed.push(d.name.clone());
+                        retired.push(pool.clone());
+                        let new = Arc::new(Pool::new(d, &inner.config));
+                        map.insert(new.cfg.name.clone(), new.clone());
+                        started.push(new);
+                    }
+                    None => {
+                        changes.added.push(d.name.clone());
+                        let new = Arc::new(Pool::new(d, &inner.config));
+                        map.insert(new.cfg.name.clone(), new.clone());
+                        started.push(new);
+                    }
+                }
+            }
+        }
+        for pool in &retired {
+            inner.drain_pool(pool);
+        }
+        for pool in &started {
+            let _ = inner.zygote(pool);
+        }
+        changes
     }
 
     pub fn config(&self) -> &RuntimeConfig {
@@ -664,6 +859,38 @@ impl Runtime {
 }
 
 impl Inner {
+    pub(crate) fn pool(&self, domain: &str) -> Option<Arc<Pool>> {
+        self.domains.read().expect("domains").get(domain).cloned()
+    }
+
+    pub(crate) fn pools(&self) -> Vec<Arc<Pool>> {
+        self.domains
+            .read()
+            .expect("domains")
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// A pool a config edit replaced or removed: its idle workers go now, busy ones when they
+    /// answer, and its zygote drains.
+    fn drain_pool(&self, pool: &Arc<Pool>) {
+        pool.closed.store(true, Ordering::SeqCst);
+        let idle = {
+            let mut st = pool.state.lock().expect("pool");
+            st.generation += 1;
+            std::mem::take(&mut st.idle)
+        };
+        for w in &idle {
+            self.retire(pool, w, true);
+        }
+        if let Some(z) = pool.zygote.lock().expect("zygote").current.take() {
+            z.drain();
+            self.old_zygotes.lock().expect("zygotes").push(z);
+        }
+        pool.freed.notify_waiters();
+    }
+
     /// Marks the runtime as stopping and SIGKILLs every worker's process group; returns the
     /// workers so a caller can wait for them to be reaped.
     fn kill_all_workers(&self) -> Vec<Arc<Worker>> {
@@ -679,16 +906,23 @@ impl Inner {
             w.expected_exit.store(true, Ordering::SeqCst);
         }
         worker::kill_groups(workers.iter().map(|w| w.pid));
+        worker::kill_groups(std::mem::take(
+            &mut *self.measuring.lock().expect("measuring"),
+        ));
         workers
     }
 
     /// The domain's zygote if it can fork now. Starts one when there is none, or the requirements
     /// changed since it started (the old one drains); a worker is spawned plainly meanwhile.
     pub(crate) fn zygote(&self, pool: &Pool) -> Option<Arc<zygote::Zygote>> {
-        if !self.config.zygote || pool.cap == 0 || self.shutting_down.load(Ordering::SeqCst) {
+        if !self.config.zygote
+            || pool.cap == 0
+            || self.shutting_down.load(Ordering::SeqCst)
+            || pool.closed.load(Ordering::SeqCst)
+        {
             return None;
         }
-        let site = &self.config.site_packages;
+        let site = pool.site_packages(&self.config);
         let mut slot = pool.zygote.lock().expect("zygote");
         if let Some(z) = &slot.current {
             if z.alive() && z.current(site) {
@@ -728,10 +962,67 @@ impl Inner {
         None
     }
 
+    /// Measures, in the background, what a fresh interpreter takes to start and import the
+    /// handler of `generation` (the code as it is now): Lambda's cold start, which a forked
+    /// worker does not show. Once per code version; its output is discarded.
+    pub(crate) fn measure_import(self: &Arc<Self>, pool: &Arc<Pool>, generation: u64) {
+        if !self.config.measure_fresh_init || self.shutting_down.load(Ordering::SeqCst) {
+            return;
+        }
+        {
+            let mut slot = pool.fresh_init.lock().expect("fresh init");
+            if matches!(*slot, Some((g, _)) if g >= generation) {
+                return;
+            }
+            *slot = Some((generation, None));
+        }
+        let Ok(cmd) = worker::python_command(self, pool) else {
+            return;
+        };
+        let mut cmd = tokio::process::Command::from(cmd);
+        cmd.env("LAMINA_MEASURE_IMPORT", "1")
+            .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9/unused")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true);
+        let (inner, pool) = (self.clone(), pool.clone());
+        let task = tokio::spawn(async move {
+            let started = Instant::now();
+            let Ok(mut child) = cmd.spawn() else { return };
+            let pid = child.id().unwrap_or(0);
+            inner.measuring.lock().expect("measuring").push(pid);
+            let status = tokio::time::timeout(inner.config.init_timeout, child.wait()).await;
+            inner
+                .measuring
+                .lock()
+                .expect("measuring")
+                .retain(|p| *p != pid);
+            let ms = started.elapsed().as_millis() as u64;
+            if let Ok(Ok(status)) = status {
+                let mut slot = pool.fresh_init.lock().expect("fresh init");
+                if status.success() && matches!(*slot, Some((g, None)) if g == generation) {
+                    *slot = Some((generation, Some(ms)));
+                    drop(slot);
+                    inner.log(
+                        &pool.cfg.name,
+                        0,
+                        Stream::Runtime,
+                        &format!(
+                            "a fresh cold start of this code takes {ms} ms (interpreter and imports, as Lambda's init); workers forked from the zygote skip most of it"
+                        ),
+                    );
+                }
+            }
+        });
+        self.tasks.lock().expect("tasks").push(task);
+    }
+
     fn take_zygotes(&self) -> Vec<Arc<zygote::Zygote>> {
         let mut all: Vec<Arc<zygote::Zygote>> =
             std::mem::take(&mut *self.old_zygotes.lock().expect("zygotes"));
-        for pool in self.domains.values() {
+        for pool in self.pools() {
             all.extend(pool.zygote.lock().expect("zygote").current.take());
         }
         all
@@ -747,7 +1038,7 @@ impl Inner {
     }
 
     fn acquire(self: &Arc<Self>, pool: &Arc<Pool>) -> Acquired {
-        if self.shutting_down.load(Ordering::SeqCst) {
+        if self.shutting_down.load(Ordering::SeqCst) || pool.closed.load(Ordering::SeqCst) {
             return Acquired::Failed;
         }
         let mut st = pool.state.lock().expect("pool");
@@ -772,7 +1063,7 @@ impl Inner {
                     Stream::Runtime,
                     &format!(
                         "cannot start a worker ({}): {e}",
-                        self.config.python.display()
+                        pool.python(&self.config).display()
                     ),
                 );
                 Acquired::Failed
@@ -782,7 +1073,7 @@ impl Inner {
 
     /// Starts a worker ahead of demand (after a reload, timeout or crash) if the pool has room.
     fn prewarm(self: &Arc<Self>, pool: &Arc<Pool>) {
-        if self.shutting_down.load(Ordering::SeqCst) {
+        if self.shutting_down.load(Ordering::SeqCst) || pool.closed.load(Ordering::SeqCst) {
             return;
         }
         let mut st = pool.state.lock().expect("pool");

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use crate::{EnvSpec, Runtime, ensure_env};
+use crate::{EnvGroup, Runtime, ensure_env};
 
 /// What the watcher did, for the glue to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl Drop for HotReload {
 /// Changes are collected for 50 ms, then acted on.
 pub fn watch(
     runtime: Runtime,
-    env: Option<EnvSpec>,
+    envs: Vec<EnvGroup>,
     on_event: impl Fn(WatchEvent) + Send + Sync + 'static,
 ) -> notify::Result<HotReload> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
@@ -59,6 +59,7 @@ pub fn watch(
     })?;
     let domains: Vec<(String, PathBuf, Vec<PathBuf>)> = runtime
         .domain_configs()
+        .iter()
         .map(|d| {
             (
                 d.name.clone(),
@@ -75,10 +76,25 @@ pub fn watch(
             }
         }
     }
-    let requirements: Vec<PathBuf> = env
-        .as_ref()
-        .map(|e| e.requirements.iter().map(|p| canon(p)).collect())
-        .unwrap_or_default();
+    // Each environment's inputs: its locks, dev requirements and uv projects.
+    let env_inputs: Vec<Vec<PathBuf>> = envs
+        .iter()
+        .map(|g| {
+            let e = &g.spec;
+            let projects = e
+                .dev_projects
+                .iter()
+                .flat_map(|d| [d.join("pyproject.toml"), d.join("uv.lock")]);
+            e.locks
+                .iter()
+                .chain(&e.requirements)
+                .cloned()
+                .chain(projects)
+                .map(|p| canon(&p))
+                .collect()
+        })
+        .collect();
+    let requirements: Vec<PathBuf> = env_inputs.iter().flatten().cloned().collect();
     for r in &requirements {
         if let Some(parent) = r.parent() {
             if !dirs.iter().any(|d| parent.starts_with(d)) && !dirs.contains(&parent.to_path_buf())
@@ -100,29 +116,30 @@ pub fn watch(
                     paths.push(p);
                 }
             }
-            let req_changed: Vec<PathBuf> = paths
-                .iter()
-                .filter(|p| requirements.contains(p))
-                .cloned()
-                .collect();
             let mut affected: Vec<String> = Vec::new();
-            if !req_changed.is_empty() {
-                if let Some(spec) = &env {
-                    on_event(WatchEvent::EnvUpdating { paths: req_changed });
-                    match ensure_env(spec).await {
-                        Ok(_) => on_event(WatchEvent::EnvUpdated),
-                        Err(e) => on_event(WatchEvent::EnvFailed(e.to_string())),
-                    }
+            for (group, inputs) in envs.iter().zip(&env_inputs) {
+                let changed: Vec<PathBuf> = paths
+                    .iter()
+                    .filter(|p| inputs.contains(p))
+                    .cloned()
+                    .collect();
+                if changed.is_empty() {
+                    continue;
                 }
-                affected = domains.iter().map(|(n, _, _)| n.clone()).collect();
-            } else {
-                for (name, dir, layers) in &domains {
-                    if paths
+                on_event(WatchEvent::EnvUpdating { paths: changed });
+                match ensure_env(&group.spec).await {
+                    Ok(_) => on_event(WatchEvent::EnvUpdated),
+                    Err(e) => on_event(WatchEvent::EnvFailed(e.to_string())),
+                }
+                affected.extend(group.domains.iter().cloned());
+            }
+            for (name, dir, layers) in &domains {
+                if !affected.contains(name)
+                    && paths
                         .iter()
                         .any(|p| p.starts_with(dir) || layers.iter().any(|l| p.starts_with(l)))
-                    {
-                        affected.push(name.clone());
-                    }
+                {
+                    affected.push(name.clone());
                 }
             }
             if affected.is_empty() {

@@ -40,6 +40,9 @@ pub(crate) struct Worker {
     pub domain: String,
     pub generation: u64,
     pub pid: u32,
+    /// Forked from the domain's zygote (its libraries already imported): its init time is not
+    /// Lambda's cold start.
+    pub forked: bool,
     pub spawned: Instant,
     pub jobs_tx: mpsc::Sender<Job>,
     pub jobs_rx: tokio::sync::Mutex<mpsc::Receiver<Job>>,
@@ -153,11 +156,12 @@ pub(crate) fn domain_env(inner: &Inner, pool: &Pool) -> std::io::Result<Vec<(OsS
     );
     let sys_path = std::env::join_paths(
         std::iter::once(d.dir.as_path())
-            .chain(cfg.site_packages.iter().map(|p| p.as_path()))
+            .chain(pool.site_packages(cfg).iter().map(|p| p.as_path()))
             .chain(d.code_layers.iter().map(|p| p.as_path())),
     )
     .map_err(std::io::Error::other)?;
-    let site = std::env::join_paths(cfg.site_packages.iter()).map_err(std::io::Error::other)?;
+    let site =
+        std::env::join_paths(pool.site_packages(cfg).iter()).map_err(std::io::Error::other)?;
     let memory = d.memory_mb.to_string();
     let reserved: [(&str, &str); 20] = [
         ("_HANDLER", &d.handler),
@@ -231,8 +235,8 @@ fn worker_env(inner: &Inner, token: &str) -> Vec<(&'static str, String)> {
     env
 }
 
-fn python_command(inner: &Inner, pool: &Pool) -> std::io::Result<std::process::Command> {
-    let mut cmd = std::process::Command::new(&inner.config.python);
+pub(crate) fn python_command(inner: &Inner, pool: &Pool) -> std::io::Result<std::process::Command> {
+    let mut cmd = std::process::Command::new(pool.python(&inner.config));
     cmd.arg("-s").arg(&inner.bootstrap);
     cmd.env_clear();
     cmd.envs(domain_env(inner, pool)?);
@@ -245,7 +249,7 @@ pub(crate) fn start_zygote(inner: &Inner, pool: &Pool) -> std::io::Result<Arc<Zy
     let cmd = python_command(inner, pool)?;
     Zygote::start(
         cmd,
-        &inner.config.site_packages,
+        pool.site_packages(&inner.config),
         pool.cfg.name.clone(),
         inner.config.log_sink.clone(),
     )
@@ -302,12 +306,18 @@ pub(crate) fn spawn(
             (pid, Proc::Spawned(child), out, err)
         }
     };
+    let was_forked = matches!(proc_, Proc::Forked(_));
+    if was_forked {
+        // What a real cold start of this code costs, measured once per code version.
+        inner.measure_import(pool, generation);
+    }
     let (jobs_tx, jobs_rx) = mpsc::channel(1);
     let w = Arc::new(Worker {
         id,
         domain: d.name.clone(),
         generation,
         pid,
+        forked: was_forked,
         spawned,
         jobs_tx,
         jobs_rx: tokio::sync::Mutex::new(jobs_rx),

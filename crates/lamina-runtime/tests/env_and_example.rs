@@ -30,7 +30,9 @@ async fn env_is_made_once_and_remade_when_an_input_changes() {
         root: root.to_path_buf(),
         venv: root.join(".lamina/dev/venv"),
         python: "3.11".into(),
+        locks: vec![],
         requirements: vec![root.join("requirements.txt")],
+        dev_projects: vec![],
         extra: vec![],
         uv: Some(uv),
     };
@@ -96,15 +98,36 @@ async fn generated_example_runs_through_mangum() {
     .unwrap();
     let loaded = lamina_config::LoadedConfig::load(&root.join("lamina.toml")).unwrap();
     let stage = loaded.stage("dev").unwrap();
-    let mut spec = lamina_runtime::env_spec_for_stage(&stage, vec![]);
-    spec.uv = uv();
-    let env = ensure_env(&spec).await.unwrap();
-    let domains = lamina_runtime::domains_for_stage(&stage);
+    let locks = lamina_build::ensure_locks(
+        &loaded,
+        &lamina_build::BuildOptions {
+            uv: uv(),
+            ..lamina_build::BuildOptions::default()
+        },
+        &lamina_build::Silent,
+    )
+    .unwrap();
+    // `ride` ships sqlalchemy of its own: it gets a venv of its own, the others share one.
+    let groups = lamina_runtime::env_groups_for_stage(&stage, &locks);
+    let members: Vec<Vec<String>> = groups.iter().map(|g| g.domains.clone()).collect();
+    assert_eq!(members, [vec!["payment", "user"], vec!["ride"]]);
+    let mut envs = Vec::new();
+    for g in &groups {
+        let mut spec = g.spec.clone();
+        spec.uv = uv();
+        envs.push(ensure_env(&spec).await.unwrap());
+    }
+    let env = envs[0].clone();
+    let mut domains = lamina_runtime::domains_for_stage(&stage);
     assert_eq!(
         domains.iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
         ["payment", "ride", "user"]
     );
     assert_eq!(domains[2].code_layers, vec![root.join("backend/shared")]);
+    domains[1].python_env = Some(lamina_runtime::DomainEnv {
+        python: envs[1].python.clone(),
+        site_packages: vec![envs[1].site_packages.clone()],
+    });
 
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let l2 = lines.clone();

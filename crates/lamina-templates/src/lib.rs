@@ -5,6 +5,7 @@
 //! the tests (ruff, pytest, terraform, tsc). Output is always written to a temporary path first
 //! and renamed into place, so a failure leaves nothing half-written.
 
+mod adopt;
 mod render;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use lamina_config::{
     Architecture, ConfigError, LoadedConfig, PythonVersion, check_domain_name, check_project_name,
 };
 
+pub use adopt::{AdoptOptions, Adopted, adopt_domain};
 pub use render::{UnknownKey, Vars, render};
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
@@ -63,6 +65,8 @@ pub enum ScaffoldError {
     Template(#[from] UnknownKey),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("{0}")]
+    Adopt(String),
     #[error("cannot edit `{}`: {message}", path.display())]
     Edit { path: PathBuf, message: String },
     #[error(transparent)]
@@ -201,14 +205,7 @@ pub fn add_domain(
     name: &str,
     prefix: Option<&str>,
 ) -> Result<Written, ScaffoldError> {
-    check_domain_name(name).map_err(|why| ScaffoldError::DomainName {
-        name: name.to_owned(),
-        why,
-    })?;
-    let loaded = LoadedConfig::load(config_path)?;
-    if loaded.config.domains.contains_key(name) {
-        return Err(ScaffoldError::DomainExists(name.to_owned()));
-    }
+    let loaded = config_for_new_domain(config_path, name)?;
     let domain_dir = loaded.root.join("backend").join(name);
     if domain_dir.exists() {
         return Err(ScaffoldError::DomainDirExists(domain_dir));
@@ -305,6 +302,22 @@ pub fn add_stage_root(loaded: &LoadedConfig, stage: &str) -> Result<Written, Sca
     })
 }
 
+/// The project's config, once `name` is known to be a valid domain name it does not have yet.
+pub(crate) fn config_for_new_domain(
+    config_path: &Path,
+    name: &str,
+) -> Result<LoadedConfig, ScaffoldError> {
+    check_domain_name(name).map_err(|why| ScaffoldError::DomainName {
+        name: name.to_owned(),
+        why,
+    })?;
+    let loaded = LoadedConfig::load(config_path)?;
+    if loaded.config.domains.contains_key(name) {
+        return Err(ScaffoldError::DomainExists(name.to_owned()));
+    }
+    Ok(loaded)
+}
+
 fn dir(name: &str) -> &'static Dir<'static> {
     TEMPLATES
         .get_dir(name)
@@ -342,7 +355,21 @@ fn domain_block(domain: &str, vars: &Vars) -> Result<String, UnknownKey> {
 
 /// Inserts `block` (one or more `[domains.<name>...]` tables) after the last domain table,
 /// renumbering the tables that follow so the file's order and formatting are kept.
-fn insert_domain_table(text: &str, block: &str, layers: &[&str]) -> Result<String, String> {
+pub(crate) fn insert_domain_table(
+    text: &str,
+    block: &str,
+    layers: &[&str],
+) -> Result<String, String> {
+    insert_table(text, "domains", block, layers)
+}
+
+/// Inserts `block` (one `[<kind>.<name>...]` table) after the last table of `kind`.
+pub(crate) fn insert_table(
+    text: &str,
+    kind: &str,
+    block: &str,
+    layers: &[&str],
+) -> Result<String, String> {
     use toml_edit::{DocumentMut, Item, Table};
 
     let mut doc: DocumentMut = text
@@ -351,8 +378,8 @@ fn insert_domain_table(text: &str, block: &str, layers: &[&str]) -> Result<Strin
     let new: DocumentMut = block
         .parse()
         .map_err(|e: toml_edit::TomlError| e.to_string())?;
-    let Some(Item::Table(new_domains)) = new.get("domains") else {
-        return Err("the domain template has no `[domains.NAME]` table".into());
+    let Some(Item::Table(new_domains)) = new.get(kind) else {
+        return Err(format!("the template has no `[{kind}.NAME]` table"));
     };
     let (name, new_table) = new_domains
         .iter()
@@ -404,7 +431,7 @@ fn insert_domain_table(text: &str, block: &str, layers: &[&str]) -> Result<Strin
 
     let root = doc.as_table();
     let after = root
-        .get("domains")
+        .get(kind)
         .and_then(Item::as_table)
         .and_then(max_position)
         .or_else(|| {
@@ -421,14 +448,14 @@ fn insert_domain_table(text: &str, block: &str, layers: &[&str]) -> Result<Strin
     new_table.decor_mut().set_prefix("\n");
 
     let domains = doc
-        .entry("domains")
+        .entry(kind)
         .or_insert_with(|| {
             let mut t = Table::new();
             t.set_implicit(true);
             Item::Table(t)
         })
         .as_table_mut()
-        .ok_or("`domains` in lamina.toml is not a table")?;
+        .ok_or_else(|| format!("`{kind}` in lamina.toml is not a table"))?;
     domains.insert(name, Item::Table(new_table));
     Ok(doc.to_string())
 }
@@ -522,7 +549,7 @@ fn out_name(name: &str, vars: &Vars) -> String {
     }
 }
 
-fn temp_sibling(path: &Path) -> PathBuf {
+pub(crate) fn temp_sibling(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -580,6 +607,8 @@ mod tests {
             ("prefix", "/d".to_owned()),
             ("domains", String::new()),
             ("stage", "dev".to_owned()),
+            ("app_module", "app.main".to_owned()),
+            ("app_attr", "app".to_owned()),
         ]);
         for path in template_paths().iter().filter(|p| p.ends_with(".tmpl")) {
             let text = TEMPLATES.get_file(path).unwrap().contents_utf8().unwrap();

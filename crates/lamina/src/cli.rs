@@ -60,6 +60,9 @@ pub enum Command {
     Lock(LockArgs),
     /// Run the whole stack locally: API Gateway, Lambda workers, Cognito and the frontend.
     Dev(DevArgs),
+    /// Run a command with a domain's environment and the dev venv (migrations, seeds, its tests):
+    /// `lamina run -d api -- alembic upgrade head`, `lamina run -- pytest`.
+    Run(RunArgs),
     /// Create the state and artifact buckets of an AWS account and region (once; deploy does it
     /// when they are missing).
     Bootstrap(BootstrapArgs),
@@ -130,6 +133,23 @@ pub struct AddDomainArgs {
     /// Route prefix; `/NAME` by default.
     #[arg(long)]
     pub prefix: Option<String>,
+    /// Adopt an existing FastAPI app from this directory (a uv project, or a requirements.txt)
+    /// instead of writing a new one. See docs/adopt.md.
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<PathBuf>,
+    /// With `--from`: use the app where it is (inside the project) instead of copying it to
+    /// `backend/NAME`.
+    #[arg(long, requires = "from")]
+    pub in_place: bool,
+    /// With `--from`: the FastAPI object as `module:attribute`, when Lamina finds none or the
+    /// wrong one.
+    #[arg(long, requires = "from", value_name = "MODULE:ATTR")]
+    pub app: Option<String>,
+    /// With `--from`: `none` makes the whole domain public (the app checks its own tokens);
+    /// `jwt` puts Cognito's JWT authorizer in front. By default, public when the app has auth
+    /// of its own.
+    #[arg(long, requires = "from", value_parser = ["none", "jwt"])]
+    pub auth: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -416,6 +436,27 @@ pub struct OpenapiArgs {
     /// Change nothing; fail when the files differ from what would be written (for CI).
     #[arg(long)]
     pub check: bool,
+}
+
+/// Arguments of `lamina run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Domain whose environment the command gets; by default the domain whose directory holds
+    /// the current one, or the only domain.
+    #[arg(long, short)]
+    pub domain: Option<String>,
+    /// Stage whose settings (env, secrets' local values) the command gets.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// The command and its arguments, after `--`. It runs in the domain's directory (or the
+    /// current one, when inside it), with the dev venv first on `PATH`.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<String>,
 }
 
 /// Arguments of the commands whose issues have not landed yet.

@@ -10,6 +10,8 @@ pub struct CliError {
     pub message: String,
     pub hint: Option<String>,
     pub internal: bool,
+    /// `lamina run`: exit with the command's own code, printing nothing.
+    pub passthrough: Option<u8>,
 }
 
 impl CliError {
@@ -20,6 +22,15 @@ impl CliError {
             message: message.into(),
             hint: None,
             internal: false,
+            passthrough: None,
+        }
+    }
+
+    /// Another program's exit code, passed on as it is (`lamina run`).
+    pub fn exit(code: u8) -> Self {
+        Self {
+            passthrough: Some(code),
+            ..Self::user("")
         }
     }
 
@@ -44,10 +55,17 @@ impl CliError {
     }
 
     pub fn exit_code(&self) -> u8 {
-        if self.internal { 2 } else { 1 }
+        match self.passthrough {
+            Some(code) => code,
+            None if self.internal => 2,
+            None => 1,
+        }
     }
 
     pub fn print(&self, printer: Printer) {
+        if self.passthrough.is_some() {
+            return;
+        }
         let mut text = match &self.rendered {
             Some(rendered) => rendered.trim_end().to_owned(),
             None => format!("error: {}", self.message),

@@ -32,7 +32,7 @@ fn free_port() -> u16 {
 fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
-        .or_else(|| lamina_config::which("chromium"))
+        .or_else(|| lamina_toolchain::which("chromium"))
         .expect("Chromium is needed: `apt-get install chromium` (.ci/run does), or set CHROMIUM")
 }
 

@@ -230,7 +230,11 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(600);
 impl Dev {
     /// Starts `lamina dev --port 0 --auth-port 0 <extra>` in `root` and waits for its banner.
     pub fn start(root: &Path, extra: &[&str]) -> Dev {
-        let mut cmd = lamina(root);
+        Self::start_with(lamina(root), root, extra)
+    }
+
+    /// [`Dev::start`] with another `lamina` command (another binary, PATH or environment).
+    pub fn start_with(mut cmd: Command, root: &Path, extra: &[&str]) -> Dev {
         cmd.args(["dev", "--port", "0", "--auth-port", "0"])
             .args(extra)
             .stdout(std::process::Stdio::piped())

@@ -15,7 +15,7 @@ fn path_without_terraform(tmp: &Path) -> String {
     let bin = tmp.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     for tool in ["git", "python3", "uv", "npm", "node", "sh", "curl"] {
-        if let Some(p) = lamina_config::which(tool) {
+        if let Some(p) = lamina_toolchain::which(tool) {
             let _ = std::os::unix::fs::symlink(p, bin.join(tool));
         }
     }

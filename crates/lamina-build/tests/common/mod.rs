@@ -183,3 +183,13 @@ pub fn run_python(args: &[&str], cwd: &Path) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The entry names of a zip.
+pub fn zip_names(path: &Path) -> Vec<String> {
+    let zip = std::fs::read(path).unwrap();
+    lamina_build::archive::read_entries(&zip)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect()
+}

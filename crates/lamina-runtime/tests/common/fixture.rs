@@ -49,6 +49,7 @@ impl Fixture {
                 ("AWS_REGION".to_owned(), "user-cannot-override".to_owned()),
             ]),
             code_layers: vec![self.path("layer")],
+            python_env: None,
         }
     }
 
@@ -56,6 +57,8 @@ impl Fixture {
         let mut c = RuntimeConfig::new("proj-dev", "eu-west-1", python(), self.path(".lamina"));
         c.site_packages = vec![self.path("site-packages")];
         c.zygote = ZYGOTE;
+        // Process counts here are exact: no background measurement of fresh imports.
+        c.measure_fresh_init = false;
         let lines = self.lines.clone();
         c.log_sink = Arc::new(move |l| {
             lines.lock().unwrap().push((

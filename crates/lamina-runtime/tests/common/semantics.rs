@@ -487,7 +487,7 @@ async fn editing_a_file_reloads_only_the_affected_domain() {
     let events = Arc::new(Mutex::new(Vec::new()));
     let ev2 = events.clone();
     let _hot =
-        lamina_runtime::watch(rt.clone(), None, move |e| ev2.lock().unwrap().push(e)).unwrap();
+        lamina_runtime::watch(rt.clone(), Vec::new(), move |e| ev2.lock().unwrap().push(e)).unwrap();
     let before_fn = rt.invoke("fn", ev(json!({}))).await;
     let _ = rt.invoke("other", ev(json!({}))).await;
     assert_eq!(body(&rt.invoke("other", ev(json!({}))).await)["count"], 2);
@@ -525,5 +525,31 @@ async fn editing_a_file_reloads_only_the_affected_domain() {
         "the untouched domain kept its worker"
     );
     assert_eq!(body(&after_fn)["count"], 2);
+    rt.shutdown().await;
+}
+
+/// Finding 10 of issue 8: a worker forked from the zygote is marked as such (its init skipped the
+/// libraries' imports), and a fresh process measures, once per code version, the cold start
+/// Lambda will pay. A spawned worker's own init is the real one: nothing is measured.
+#[tokio::test]
+async fn forked_starts_are_marked_and_a_fresh_start_is_measured() {
+    let fx = Fixture::new();
+    let mut config = fx.config();
+    config.measure_fresh_init = true;
+    let rt = start_ready(config, vec![fx.domain("fn", "handler.echo")]).await;
+    let inv = rt.invoke("fn", ev(json!({}))).await;
+    assert!(inv.cold && inv.init_ms.is_some(), "{inv:?}");
+    assert_eq!(inv.forked, ZYGOTE, "{inv:?}");
+    if ZYGOTE {
+        assert!(
+            fx.wait_logged("a fresh cold start of this code takes").await,
+            "no measurement"
+        );
+        assert!(rt.fresh_init_ms("fn").is_some_and(|ms| ms > 0));
+    } else {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!fx.logged("a fresh cold start"));
+        assert_eq!(rt.fresh_init_ms("fn"), None);
+    }
     rt.shutdown().await;
 }

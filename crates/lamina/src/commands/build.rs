@@ -40,7 +40,16 @@ impl From<BuildError> for CliError {
     }
 }
 
-fn options(args: &BuildArgs) -> BuildOptions {
+/// Where the one line about downloading uv goes.
+fn notice(printer: Printer) -> Option<lamina_build::Notice> {
+    Some(lamina_build::Notice(std::sync::Arc::new(
+        move |line: &str| {
+            printer.status("Toolchain", line);
+        },
+    )))
+}
+
+fn options(args: &BuildArgs, printer: Printer) -> BuildOptions {
     let mut slim = SlimOptions::default();
     for keep in &args.keep {
         if let Some(rule) = Rule::parse(keep) {
@@ -55,6 +64,7 @@ fn options(args: &BuildArgs) -> BuildOptions {
         docker: args.docker,
         s3_upload: args.s3_upload,
         python: args.python.clone(),
+        notice: notice(printer),
         ..BuildOptions::default()
     }
 }
@@ -65,7 +75,7 @@ pub(crate) fn run(
     printer: Printer,
 ) -> Result<(), CliError> {
     config.stage(&args.stage)?;
-    let options = options(args);
+    let options = options(args, printer);
     let reporter = ProgressReporter::new(printer);
     let started = std::time::Instant::now();
     let result = lamina_build::build(config, &options, &reporter);
@@ -132,6 +142,7 @@ fn profile(
     reporter.clear();
     let profiles = result?;
     let mut over = Vec::new();
+    let mut bad_probe = Vec::new();
     for p in &profiles {
         let budget = p
             .budget_ms
@@ -143,11 +154,12 @@ fn profile(
             })
             .unwrap_or_default();
         printer.data(&format!(
-            "function {}: init {:.0} ms, first invoke {:.0} ms, status {}{budget} (median of {})",
+            "function {}: init {:.0} ms, first invoke {:.0} ms (GET {} → {}){budget} (median of {})",
             p.domain,
             p.init_ms,
             p.first_invoke_ms,
-            p.status.map_or_else(|| "none".into(), |s| s.to_string()),
+            p.probe,
+            p.status.map_or_else(|| "no status".into(), |s| s.to_string()),
             p.runs,
         ));
         for (package, ms) in &p.slowest {
@@ -162,11 +174,19 @@ fn profile(
             ));
         }
         if p.status != Some(200) {
-            over.push(format!(
-                "function {} answered GET /health with status {:?}",
-                p.domain, p.status
+            bad_probe.push(format!(
+                "function {} answered `GET {}` with {}",
+                p.domain,
+                p.probe,
+                p.status
+                    .map_or_else(|| "no HTTP status".into(), |s| format!("status {s}"))
             ));
         }
+    }
+    if !bad_probe.is_empty() {
+        return Err(CliError::user(bad_probe.join("\n")).hint(
+            "the profile sends one GET to each domain's `probe_path` (`<prefix>/health` by default): set `probe_path` in its `[domains.NAME]` table to a route that answers 200 without a token, such as `/api/docs`",
+        ));
     }
     if !over.is_empty() {
         return Err(CliError::user(over.join("\n")).hint(
@@ -184,6 +204,7 @@ pub(crate) fn lock(
     let options = BuildOptions {
         locked: args.check,
         docker: args.docker,
+        notice: notice(printer),
         ..BuildOptions::default()
     };
     let reporter = ProgressReporter::new(printer);

@@ -25,7 +25,7 @@ impl From<DeployError> for CliError {
     fn from(err: DeployError) -> Self {
         let hint = err.hint();
         let e = match err {
-            DeployError::Build(b) => return Self::from(b),
+            DeployError::Build(b) => return Self::from(*b),
             ref other if other.is_user_error() => Self::user(other.to_string()),
             other => Self::internal(other.to_string()),
         };

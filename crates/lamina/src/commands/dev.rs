@@ -3,14 +3,27 @@
 use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
-use lamina_config::LoadedConfig;
 use lamina_dev::{Access, DevOptions, DevOutput, LogRecord};
 
 use crate::cli::DevArgs;
 use crate::error::CliError;
 use crate::printer::{self, Printer, Verbosity};
 
-pub(crate) fn run(config: LoadedConfig, args: &DevArgs, printer: Printer) -> Result<(), CliError> {
+pub(crate) fn run(
+    config: Option<std::path::PathBuf>,
+    args: &DevArgs,
+    printer: Printer,
+) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?;
+    // First thing: the stop handlers. Everything after, config included, can be interrupted.
+    let stop = {
+        let _entered = runtime.enter();
+        stop_signal()?
+    };
+    let config = super::load(config, printer)?;
     let options = DevOptions {
         stage: args.stage.clone(),
         port: args.port,
@@ -26,39 +39,31 @@ pub(crate) fn run(config: LoadedConfig, args: &DevArgs, printer: Printer) -> Res
         .map(|k| k.get_ref().clone())
         .collect();
     let output = Arc::new(Terminal { printer, domains });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?;
-    runtime
-        .block_on(lamina_dev::run(
-            config,
-            options,
-            output,
-            |_| {},
-            stop_signal(),
-        ))
+    let result = runtime
+        .block_on(lamina_dev::run(config, options, output, |_| {}, stop))
         .map_err(|e| {
             let hint = e.hint();
             match e {
                 lamina_dev::DevError::Stage(d) => CliError::from(d),
                 other => CliError::user(other.to_string()).maybe_hint(hint),
             }
-        })
+        });
+    // Work left on blocking threads (a uv resolution) must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
 }
 
-/// Ctrl-C (SIGINT) or SIGTERM.
-async fn stop_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = async {
-            match term.as_mut() {
-                Some(t) => { t.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
+/// Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled: a signal that comes during start-up is not lost.
+pub(crate) fn stop_signal()
+-> Result<impl std::future::Future<Output = ()> + Send + 'static, CliError> {
+    let (mut int, mut term) = super::stop_signals()?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }
 
 /// Colours that read on dark and light terminals, one per domain in config order.
@@ -84,10 +89,13 @@ impl Terminal {
         }
     }
 
+    /// One prefixed line per line of `text` (a traceback keeps its shape).
     fn emit(&self, source: &str, text: &str) {
         let style = self.style(source);
-        self.printer
-            .stream_line(&format!("{style}{source:>8} │{style:#} {text}"));
+        for line in text.lines() {
+            self.printer
+                .stream_line(&format!("{style}{source:>8} │{style:#} {line}"));
+        }
     }
 }
 
@@ -144,12 +152,7 @@ impl DevOutput for Terminal {
         } else {
             printer::GOOD
         };
-        let start = match (a.cold, a.init_ms) {
-            (Some(true), Some(ms)) => format!(" cold (init {ms} ms)"),
-            (Some(true), None) => " cold".to_owned(),
-            (Some(false), _) => " warm".to_owned(),
-            (None, _) => String::new(),
-        };
+        let start = start_label(a);
         let error = a
             .error
             .as_deref()
@@ -163,5 +166,54 @@ impl DevOutput for Terminal {
             a.latency.as_secs_f64() * 1000.0
         );
         self.emit(a.domain.as_deref().unwrap_or("gateway"), &text);
+    }
+}
+
+/// `cold (init 980 ms)`, `warm`, or for a worker forked from the zygote, whose init skipped
+/// the libraries' imports: `cold, forked (init 12 ms; a fresh cold start: 1012 ms)`.
+fn start_label(a: &Access) -> String {
+    match (a.cold, a.init_ms) {
+        (Some(true), Some(ms)) if a.forked => match a.fresh_init_ms {
+            Some(fresh) => format!(" cold, forked (init {ms} ms; a fresh cold start: {fresh} ms)"),
+            None => format!(" cold, forked (init {ms} ms; a fresh cold start is longer)"),
+        },
+        (Some(true), Some(ms)) => format!(" cold (init {ms} ms)"),
+        (Some(true), None) => " cold".to_owned(),
+        (Some(false), _) => " warm".to_owned(),
+        (None, _) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn access(forked: bool, fresh: Option<u64>) -> Access {
+        Access {
+            method: "GET".into(),
+            path: "/api/x".into(),
+            status: 200,
+            latency: std::time::Duration::from_millis(20),
+            domain: Some("api".into()),
+            cold: Some(true),
+            init_ms: Some(173),
+            forked,
+            fresh_init_ms: fresh,
+            error: None,
+        }
+    }
+
+    /// Finding 10: a forked start says so, and shows the real cold start once measured.
+    #[test]
+    fn forked_starts_are_labelled() {
+        assert_eq!(start_label(&access(false, None)), " cold (init 173 ms)");
+        assert_eq!(
+            start_label(&access(true, None)),
+            " cold, forked (init 173 ms; a fresh cold start is longer)"
+        );
+        assert_eq!(
+            start_label(&access(true, Some(1012))),
+            " cold, forked (init 173 ms; a fresh cold start: 1012 ms)"
+        );
     }
 }

@@ -7,6 +7,7 @@ mod dev;
 mod new;
 mod openapi;
 mod routes;
+mod run;
 mod token;
 
 use std::path::PathBuf;
@@ -33,7 +34,11 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         }
         Command::Build(args) => build::run(&load(config, printer)?, &args, printer),
         Command::Lock(args) => build::lock(&load(config, printer)?, &args, printer),
-        Command::Dev(args) => dev::run(load(config, printer)?, &args, printer),
+        // Signal handlers go in before anything else (even reading lamina.toml), so a SIGINT
+        // at any moment stops `lamina dev` cleanly, also when a script started it in the
+        // background (where SIGINT starts out ignored).
+        Command::Dev(args) => dev::run(config, &args, printer),
+        Command::Run(args) => run::run(config, &args, printer),
         Command::Bootstrap(args) => deploy::bootstrap(&load(config, printer)?, &args, printer),
         Command::Plan(args) => deploy::plan(&load(config, printer)?, &args, printer),
         Command::Deploy(args) => deploy::deploy(&load(config, printer)?, &args, printer),
@@ -71,11 +76,25 @@ fn config_path(explicit: Option<PathBuf>) -> Result<PathBuf, CliError> {
 }
 
 /// Loads and validates the config, printing its warnings.
-fn load(explicit: Option<PathBuf>, printer: Printer) -> Result<LoadedConfig, CliError> {
+pub(crate) fn load(explicit: Option<PathBuf>, printer: Printer) -> Result<LoadedConfig, CliError> {
     let path = config_path(explicit)?;
     let loaded = LoadedConfig::load(&path)?;
     for warning in &loaded.warnings {
         printer.diagnostic(&warning.to_string());
     }
     Ok(loaded)
+}
+
+/// SIGINT and SIGTERM, caught from now on (not from the first poll): call it first thing.
+/// Must run inside a tokio runtime's context.
+pub(crate) fn stop_signals()
+-> Result<(tokio::signal::unix::Signal, tokio::signal::unix::Signal), CliError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let install = |kind: SignalKind| {
+        signal(kind).map_err(|e| CliError::internal(format!("cannot handle signals: {e}")))
+    };
+    Ok((
+        install(SignalKind::interrupt())?,
+        install(SignalKind::terminate())?,
+    ))
 }

@@ -29,14 +29,32 @@ pub(crate) fn run(
         .build()
         .map_err(|e| CliError::internal(format!("cannot start the async runtime: {e}")))?;
     let outcome = runtime.block_on(async {
-        let spec = lamina_runtime::env_spec_for_stage(&view, Vec::new());
-        printer.debug("preparing the Python environment (.lamina/dev/venv)");
-        let env = lamina_runtime::ensure_env(&spec).await.map_err(|e| {
-            CliError::user(format!("cannot prepare the Python environment: {e}"))
-                .hint("Lamina makes `.lamina/dev/venv` with uv from the layers' and domains' requirements")
-        })?;
+        // The dev venvs `lamina dev` uses (one per set of locks): each domain is imported in its own.
+        let output: std::sync::Arc<dyn lamina_dev::DevOutput> =
+            std::sync::Arc::new(super::run::Quiet(printer));
+        let envs = lamina_dev::prepare_env(config, view.name, output)
+            .await
+            .map_err(|e| {
+                let hint = e.hint();
+                CliError::user(format!("cannot prepare the Python environment: {e}"))
+                    .maybe_hint(hint)
+            })?;
+        let python = envs.first().map_or_else(
+            || std::path::PathBuf::from("python3"),
+            |(_, env)| env.python.clone(),
+        );
+        let python_by_domain = envs
+            .iter()
+            .flat_map(|(group, env)| {
+                group
+                    .domains
+                    .iter()
+                    .map(|d| (d.clone(), env.python.clone()))
+            })
+            .collect();
         let options = Options {
-            python: env.python,
+            python,
+            python_by_domain,
             out_dir: out_dir.clone(),
             client: !args.no_client,
             mode: if args.check { Mode::Check } else { Mode::Write },
