@@ -183,8 +183,14 @@ pub struct BuildArgs {
     /// (`public.ecr.aws/sam/build-pythonX.Y`), for packages without wheels. Needs Docker.
     #[arg(long)]
     pub docker: bool,
-    /// Allow zips over Lambda's 50 MB direct-upload limit; the manifest marks them `upload: "s3"`.
+    /// Refuse zips over Lambda's 50 MB limit for uploading a zip straight to Lambda (for other
+    /// deploy tools that do so). `lamina deploy` goes through S3, where that limit does not
+    /// apply; the manifest marks larger zips `upload: "s3"`.
     #[arg(long)]
+    pub direct_upload: bool,
+    /// Zips over 50 MB are allowed by default now (deploys go through S3); kept so that scripts
+    /// that pass it keep working.
+    #[arg(long, hide = true)]
     pub s3_upload: bool,
     /// After building, import each function as Lambda would and report its cold start; fails
     /// when a domain's `init_budget_ms` is exceeded.

@@ -62,7 +62,7 @@ fn options(args: &BuildArgs, printer: Printer) -> BuildOptions {
         locked: args.locked,
         slim,
         docker: args.docker,
-        s3_upload: args.s3_upload,
+        s3_upload: !args.direct_upload,
         python: args.python.clone(),
         notice: notice(printer),
         ..BuildOptions::default()

@@ -808,13 +808,22 @@ fn plan_json(stage: &Stage<'_>, session: &Session, planned: &deploy::Planned) ->
         "data_loss": summary.data_loss().collect::<Vec<_>>(),
         "uploads": planned.uploads,
         "current_release": planned.previous.as_ref().map(|r| r.id),
+        "targeted": planned.targeted,
         "log": stage.log_path(),
     })
 }
 
 fn print_plan(stage: &Stage<'_>, session: &Session, planned: &deploy::Planned, printer: Printer) {
     match &planned.summary {
-        Some(summary) => print_summary(stage, session, summary, planned.previous.as_ref(), printer),
+        Some(summary) => {
+            print_summary(stage, session, summary, planned.previous.as_ref(), printer);
+            if !planned.targeted.is_empty() {
+                printer.info(&format!(
+                    "  Only the code of {} changed: only its function was planned and refreshed (`--force` plans the whole stage).",
+                    planned.targeted.join(", ")
+                ));
+            }
+        }
         None => printer.status(
             "Plan",
             &format!(
