@@ -22,7 +22,8 @@ use lamina_runtime::{LogLine, Runtime, RuntimeConfig, WatchEvent};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use logs::{LogRecord, render_log_line};
+pub use lamina_logfmt::render_log_line;
+pub use logs::LogRecord;
 
 /// Where `lamina dev` listens and what it starts.
 #[derive(Debug, Clone)]

@@ -34,13 +34,13 @@ impl From<DeployError> for CliError {
 }
 
 /// The stage, with lamina.toml's own diagnostic (and "did you mean") for an unknown name.
-fn stage<'a>(config: &'a LoadedConfig, name: &str) -> Result<Stage<'a>, CliError> {
+pub(crate) fn stage<'a>(config: &'a LoadedConfig, name: &str) -> Result<Stage<'a>, CliError> {
     config.stage(name)?;
     Ok(Stage::new(config, name)?)
 }
 
 /// The AWS SDK is asynchronous; each command runs on one runtime.
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -2,8 +2,11 @@
 
 mod add;
 mod build;
+mod check;
+mod cost;
 mod deploy;
 mod dev;
+mod logs;
 mod new;
 mod openapi;
 mod routes;
@@ -41,12 +44,13 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         Command::Releases(args) => deploy::releases(&load(config, printer)?, &args, printer),
         Command::Destroy(args) => deploy::destroy(&load(config, printer)?, &args, printer),
         Command::Unlock(args) => deploy::unlock(&load(config, printer)?, &args, printer),
-        Command::Logs(_) => not_yet("logs", 0),
+        Command::Logs(args) => logs::run(&load(config, printer)?, &args, printer),
         Command::Token(args) => token::run(&load(config, printer)?, &args, printer),
         Command::Secret(command) => deploy::secret(&load(config, printer)?, command, printer),
-        Command::Check(_) => not_yet("check", 0),
+        Command::Check(args) => check::run(&config_path(config)?, &args, printer),
         Command::Openapi(args) => openapi::run(&load(config, printer)?, &args, printer),
-        Command::Ci(_) => not_yet("ci", 0),
+        Command::Ci(_) => not_yet("ci", 10),
+        Command::Cost(args) => cost::run(&load(config, printer)?, &args, printer),
     }
 }
 

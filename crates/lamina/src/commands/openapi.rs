@@ -89,7 +89,7 @@ pub(crate) fn run(
 }
 
 /// The issuer and audiences the domains would see under `lamina dev` on its default port.
-fn jwt_env(config: &LoadedConfig) -> BTreeMap<String, String> {
+pub(crate) fn jwt_env(config: &LoadedConfig) -> BTreeMap<String, String> {
     let auth = &config.config.auth;
     let (issuer, audiences) = match &auth.dev_issuer {
         Some(issuer) => (issuer.clone(), auth.dev_audiences.clone()),
