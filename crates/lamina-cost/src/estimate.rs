@@ -485,3 +485,148 @@ pub fn estimate(
         after_free_tier,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use lamina_config::LoadedConfig;
+
+    use super::*;
+
+    const TOML: &str = r#"
+[project]
+name = "shop"
+owner = "team"
+region = "eu-west-1"
+
+[stages.dev]
+log_level = "DEBUG"
+log_retention_days = 7
+
+[stages.prod]
+protected = true
+log_level = "WARNING"
+log_retention_days = 30
+memory = 1024
+
+[domains.cart]
+path = "backend/cart"
+
+[domains.pay]
+path = "backend/pay"
+memory = 256
+"#;
+
+    fn config(text: &str) -> LoadedConfig {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["cart", "pay"] {
+            std::fs::create_dir_all(dir.path().join("backend").join(d)).unwrap();
+            std::fs::write(dir.path().join("backend").join(d).join("handler.py"), "").unwrap();
+        }
+        let root = dir.keep();
+        LoadedConfig::parse(text, Path::new("lamina.toml"), &root).unwrap()
+    }
+
+    fn service<'a>(e: &'a Estimate, name: &str) -> &'a Service {
+        e.services.iter().find(|s| s.name == name).unwrap()
+    }
+
+    #[test]
+    fn the_estimate_follows_config_traffic_and_measures() {
+        let c = config(TOML);
+        let prices = Prices::built_in();
+        let inputs = Inputs {
+            requests: 1e6,
+            ..Inputs::default()
+        };
+        let dev = estimate(
+            &c.stage("dev").unwrap(),
+            &prices,
+            &inputs,
+            &Measured::default(),
+        );
+        let prod = estimate(
+            &c.stage("prod").unwrap(),
+            &prices,
+            &inputs,
+            &Measured::default(),
+        );
+        // Memory: cart gets the stage's 1024 MB in prod, pay keeps its own 256 MB.
+        let lambda = service(&prod, "Lambda");
+        assert!(
+            lambda
+                .lines
+                .iter()
+                .any(|l| l.item.starts_with("cart warm") && l.item.ends_with("1024 MB"))
+        );
+        assert!(
+            lambda
+                .lines
+                .iter()
+                .any(|l| l.item.starts_with("pay warm") && l.item.ends_with("256 MB"))
+        );
+        // DEBUG logs cost more than WARNING ones; requests cost the same.
+        assert!(
+            service(&dev, "CloudWatch").lines[0].monthly
+                > 4.0 * service(&prod, "CloudWatch").lines[0].monthly
+        );
+        assert_eq!(service(&dev, "API Gateway").monthly, 1.0);
+        // Twice the traffic: twice the request costs.
+        let double = estimate(
+            &c.stage("prod").unwrap(),
+            &prices,
+            &Inputs {
+                requests: 2e6,
+                ..inputs.clone()
+            },
+            &Measured::default(),
+        );
+        assert!((service(&double, "API Gateway").monthly - 2.0).abs() < 1e-9);
+        // The free tier only lowers; Lambda's covers a small app.
+        assert!(prod.after_free_tier < prod.monthly);
+        assert!(service(&prod, "Lambda").after_free_tier < 0.01);
+        // A measured cold start replaces the assumed one, and says so.
+        let measured = Measured {
+            init_ms: [("cart".to_owned(), 3000.0)].into(),
+            ..Measured::default()
+        };
+        let m = estimate(&c.stage("prod").unwrap(), &prices, &inputs, &measured);
+        let cold = service(&m, "Lambda")
+            .lines
+            .iter()
+            .find(|l| l.item.starts_with("cart cold"))
+            .unwrap();
+        assert!(
+            cold.item.contains("init 3000 ms") && cold.basis.starts_with("measured"),
+            "{cold:?}"
+        );
+        assert!(service(&m, "Lambda").monthly > lambda.monthly);
+        // No VPC domain, no VPC line; one VPC domain, its endpoints.
+        assert!(!prod.services.iter().any(|s| s.name == "VPC"));
+        let vpc = config(&TOML.replace(
+            "path = \"backend/cart\"",
+            "path = \"backend/cart\"\nvpc = true",
+        ));
+        let with_vpc = estimate(
+            &vpc.stage("prod").unwrap(),
+            &prices,
+            &inputs,
+            &Measured::default(),
+        );
+        let endpoints = service(&with_vpc, "VPC");
+        assert!(
+            endpoints.lines[0]
+                .item
+                .starts_with("1 interface endpoint(s) x 2 AZ"),
+            "{endpoints:?}"
+        );
+        assert!(
+            (endpoints.monthly - 14.6).abs() < 0.01,
+            "{}",
+            endpoints.monthly
+        );
+        let total: f64 = prod.services.iter().map(|s| s.monthly).sum();
+        assert!((total - prod.monthly).abs() < 1e-9);
+    }
+}

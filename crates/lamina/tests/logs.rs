@@ -170,7 +170,21 @@ fn logs_of_a_stage_read_from_cloudwatch() {
         "{}",
         r.stdout
     );
-    let r = moto.lamina_ok(&root, &["logs", "user", "--stage", "dev", "--since", "45s"]);
+    // An absolute time: 45 s before the events were written, however long this test has run.
+    let at = std::process::Command::new("date")
+        .args([
+            "-u",
+            "-d",
+            &format!("@{}", (now - 45_000) / 1000),
+            "+%Y-%m-%dT%H:%M:%SZ",
+        ])
+        .output()
+        .unwrap();
+    let at = String::from_utf8(at.stdout).unwrap();
+    let r = moto.lamina_ok(
+        &root,
+        &["logs", "user", "--stage", "dev", "--since", at.trim()],
+    );
     assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
 
     // --filter: CloudWatch's pattern, applied by the service.

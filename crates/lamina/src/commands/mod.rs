@@ -3,6 +3,7 @@
 mod add;
 mod build;
 mod check;
+mod ci;
 mod cost;
 mod deploy;
 mod dev;
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use clap::CommandFactory;
 use lamina_config::LoadedConfig;
 
-use crate::cli::{AddCommand, Cli, Command};
+use crate::cli::{AddCommand, CiCommand, Cli, Command};
 use crate::error::CliError;
 use crate::printer::Printer;
 
@@ -49,19 +50,9 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         Command::Secret(command) => deploy::secret(&load(config, printer)?, command, printer),
         Command::Check(args) => check::run(&config_path(config)?, &args, printer),
         Command::Openapi(args) => openapi::run(&load(config, printer)?, &args, printer),
-        Command::Ci(_) => not_yet("ci", 10),
+        Command::Ci(CiCommand::Github(args)) => ci::github(&load(config, printer)?, &args, printer),
         Command::Cost(args) => cost::run(&load(config, printer)?, &args, printer),
     }
-}
-
-/// Commands whose issue has not landed say so and fail, rather than pretend.
-fn not_yet(command: &str, issue: u32) -> Result<(), CliError> {
-    let err = CliError::internal(format!("`lamina {command}` is not implemented yet"));
-    Err(if issue > 0 {
-        err.hint(format!("it is tracked in issue #{issue}"))
-    } else {
-        err.hint("it comes with a later issue (see docs/roadmap.md)")
-    })
 }
 
 /// `--config`, or `lamina.toml` found from the current directory upwards.
