@@ -67,7 +67,12 @@ pub(crate) fn check(config: &LoadedConfig, terraform: &Path, mut outcome: Outcom
         );
     }
     let mut stages = 0;
-    for stage in config.stage_names() {
+    // Every stage root, and the root of the CI roles when the project has one.
+    let mut roots: Vec<&str> = config.stage_names().collect();
+    if infra.join("ci/main.tf").is_file() && !roots.contains(&"ci") {
+        roots.push("ci");
+    }
+    for stage in roots {
         let dir = infra.join(stage);
         if !dir.join("main.tf").is_file() {
             outcome.problems.push(
@@ -150,7 +155,7 @@ pub(crate) fn check(config: &LoadedConfig, terraform: &Path, mut outcome: Outcom
             );
         }
     }
-    outcome.detail = format!("fmt, and validate in {stages} stage roots");
+    outcome.detail = format!("fmt, and validate in {stages} roots");
     outcome
 }
 
@@ -163,9 +168,7 @@ fn last_error(out: &std::process::Output) -> String {
     };
     text.lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .filter(|l| l.starts_with("Error") || l.contains("rror"))
-        .next()
+        .find(|l| !l.is_empty() && (l.starts_with("Error") || l.contains("rror")))
         .unwrap_or_else(|| text.lines().last().unwrap_or("").trim())
         .to_owned()
 }

@@ -76,6 +76,18 @@ fn aws_credentials(role: &str, kind: &str) -> String {
     )
 }
 
+/// `  id:`, its name, and what it waits for.
+fn job_head(id: &str, name: &str, needs: Option<&str>, condition: Option<&str>) -> String {
+    let mut s = format!("  {id}:\n    name: {name}\n");
+    if let Some(needs) = needs {
+        let _ = writeln!(s, "    needs: {needs}");
+    }
+    if let Some(cond) = condition {
+        let _ = writeln!(s, "    if: {cond}");
+    }
+    s
+}
+
 /// Every requirements file a unit's tests need: the dev requirements (which include the
 /// dependency layer) and the unit's own.
 fn backend_job(
@@ -84,17 +96,12 @@ fn backend_job(
     condition: Option<&str>,
     needs: Option<&str>,
 ) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "  backend:\n    name: backend (${{{{ matrix.unit.name }}}})"
+    let mut s = job_head(
+        "backend",
+        "backend (${{ matrix.unit.name }})",
+        needs,
+        condition,
     );
-    if let Some(needs) = needs {
-        let _ = writeln!(s, "    needs: {needs}");
-    }
-    if let Some(cond) = condition {
-        let _ = writeln!(s, "    if: {cond}");
-    }
     let _ = writeln!(
         s,
         "    runs-on: ubuntu-latest\n    timeout-minutes: 15\n    permissions:\n      contents: read\n    strategy:\n      fail-fast: false\n      matrix:\n        unit: {matrix}\n    env:\n      UNIT_DIR: ${{{{ matrix.unit.dir }}}}\n    steps:"
@@ -123,13 +130,7 @@ fn backend_job(
 }
 
 fn frontend_job(frontend: &str, condition: Option<&str>, needs: Option<&str>) -> String {
-    let mut s = String::from("  frontend:\n    name: frontend\n");
-    if let Some(needs) = needs {
-        let _ = writeln!(s, "    needs: {needs}");
-    }
-    if let Some(cond) = condition {
-        let _ = writeln!(s, "    if: {cond}");
-    }
+    let mut s = job_head("frontend", "frontend", needs, condition);
     let _ = writeln!(
         s,
         "    runs-on: ubuntu-latest\n    timeout-minutes: 15\n    permissions:\n      contents: read\n    defaults:\n      run:\n        working-directory: {frontend}\n    steps:"
@@ -141,13 +142,7 @@ fn frontend_job(frontend: &str, condition: Option<&str>, needs: Option<&str>) ->
 }
 
 fn terraform_job(condition: Option<&str>, needs: Option<&str>) -> String {
-    let mut s = String::from("  terraform:\n    name: terraform\n");
-    if let Some(needs) = needs {
-        let _ = writeln!(s, "    needs: {needs}");
-    }
-    if let Some(cond) = condition {
-        let _ = writeln!(s, "    if: {cond}");
-    }
+    let mut s = job_head("terraform", "terraform", needs, condition);
     s.push_str("    runs-on: ubuntu-latest\n    timeout-minutes: 15\n    permissions:\n      contents: read\n    steps:\n");
     s.push_str(&checkout());
     s.push_str(&setup_terraform());

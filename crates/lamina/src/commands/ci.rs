@@ -10,13 +10,7 @@ use crate::printer::Printer;
 
 impl From<CiError> for CliError {
     fn from(err: CiError) -> Self {
-        let hint = err.hint();
-        let e = if err.is_user_error() {
-            Self::user(err.to_string())
-        } else {
-            Self::internal(err.to_string())
-        };
-        e.maybe_hint(hint)
+        Self::classified(err.to_string(), err.is_user_error(), err.hint())
     }
 }
 

@@ -17,13 +17,7 @@ use crate::printer::Printer;
 
 impl From<LogsError> for CliError {
     fn from(err: LogsError) -> Self {
-        let hint = err.hint();
-        let e = if err.is_user_error() {
-            Self::user(err.to_string())
-        } else {
-            Self::internal(err.to_string())
-        };
-        e.maybe_hint(hint)
+        Self::classified(err.to_string(), err.is_user_error(), err.hint())
     }
 }
 
