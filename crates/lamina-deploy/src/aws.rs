@@ -65,6 +65,69 @@ impl Aws {
         })
     }
 
+    /// An object's bytes, or `None` when the key does not exist.
+    pub async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, DeployError> {
+        let out = match self.s3.get_object().bucket(bucket).key(key).send().await {
+            Ok(out) => out,
+            Err(err)
+                if error_status(&err) == Some(404)
+                    || error_code(&err).as_deref() == Some("NoSuchKey") =>
+            {
+                return Ok(None);
+            }
+            Err(err) => {
+                return Err(DeployError::aws(
+                    format!("GetObject s3://{bucket}/{key}"),
+                    err,
+                ));
+            }
+        };
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| DeployError::aws(format!("GetObject s3://{bucket}/{key}"), e))?;
+        Ok(Some(bytes.to_vec()))
+    }
+
+    /// Deletes objects (a version each when given), a thousand per request; returns how many.
+    pub async fn delete_objects(
+        &self,
+        bucket: &str,
+        objects: &[(String, Option<String>)],
+    ) -> Result<usize, DeployError> {
+        use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        for chunk in objects.chunks(1000) {
+            let ids = chunk
+                .iter()
+                .map(|(key, version)| {
+                    ObjectIdentifier::builder()
+                        .key(key)
+                        .set_version_id(version.clone())
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| DeployError::aws("DeleteObjects", e))?;
+            let delete = Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(|e| DeployError::aws("DeleteObjects", e))?;
+            self.s3
+                .delete_objects()
+                .bucket(bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| DeployError::aws(format!("DeleteObjects s3://{bucket}"), e))?;
+        }
+        Ok(objects.len())
+    }
+
     pub fn ssm(&self) -> aws_sdk_ssm::Client {
         aws_sdk_ssm::Client::new(&self.config)
     }

@@ -35,7 +35,7 @@ impl<'a> Stage<'a> {
         let stage_root = infra.join(view.name);
         if !stage_root.join("main.tf").is_file() {
             return Err(DeployError::Manifest(format!(
-                "stage `{}` has no Terraform root: {} is missing (`lamina new` writes one per stage of lamina.toml; copy `infra/terraform/dev` to add one)",
+                "stage `{}` has no Terraform root: {} is missing (lamina writes one from its template when `infra/terraform/modules` exists)",
                 view.name,
                 stage_root.display()
             )));

@@ -693,32 +693,16 @@ pub(crate) async fn plan_terraform(
         tfvars::render(vars).as_bytes(),
     )?;
     let initialised = session.init(stage, &terraform, interrupt).await?;
-    if let Some(info) = lock::read(
-        &session.aws,
-        &session.buckets.state,
-        stage.project(),
-        stage.name(),
-    )
-    .await?
-    {
-        return Err(lock::locked_error(stage.name(), &info));
-    }
+    let (bucket, project, name) = (&session.buckets.state, stage.project(), stage.name());
+    lock::ensure_unlocked(&session.aws, bucket, project, name).await?;
     let plan_path = stage.plan_path();
     let planned = terraform
         .plan(&plan_path, destroy, &[], interrupt, reporter)
         .await;
     if let Err(DeployError::Terraform { message, .. }) = &planned {
         if message.contains("acquiring the state lock") {
-            if let Some(info) = lock::read(
-                &session.aws,
-                &session.buckets.state,
-                stage.project(),
-                stage.name(),
-            )
-            .await?
-            {
-                return Err(lock::locked_error(stage.name(), &info));
-            }
+            // Taken between our look and Terraform's: say who holds it.
+            lock::ensure_unlocked(&session.aws, bucket, project, name).await?;
         }
     }
     let stream = planned?;

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use serde_json::Value;
 
 use crate::bootstrap;
@@ -298,37 +297,15 @@ async fn delete_versions(
         .send()
         .await
         .map_err(|e| DeployError::aws(format!("ListObjectVersions s3://{bucket}/{prefix}"), e))?;
-    let ids: Vec<ObjectIdentifier> = page
+    let objects: Vec<(String, Option<String>)> = page
         .versions()
         .iter()
-        .filter_map(|v| Some((v.key()?, v.version_id())))
+        .filter_map(|v| Some((v.key()?.to_owned(), v.version_id().map(str::to_owned))))
         .chain(
             page.delete_markers()
                 .iter()
-                .filter_map(|m| Some((m.key()?, m.version_id()))),
+                .filter_map(|m| Some((m.key()?.to_owned(), m.version_id().map(str::to_owned)))),
         )
-        .filter_map(|(k, v)| {
-            ObjectIdentifier::builder()
-                .key(k)
-                .set_version_id(v.map(str::to_owned))
-                .build()
-                .ok()
-        })
         .collect();
-    let count = ids.len();
-    for chunk in ids.chunks(1000) {
-        s3.delete_objects()
-            .bucket(bucket)
-            .delete(
-                Delete::builder()
-                    .set_objects(Some(chunk.to_vec()))
-                    .quiet(true)
-                    .build()
-                    .map_err(|e| DeployError::aws("DeleteObjects", e))?,
-            )
-            .send()
-            .await
-            .map_err(|e| DeployError::aws(format!("DeleteObjects s3://{bucket}"), e))?;
-    }
-    Ok(count)
+    session.aws.delete_objects(bucket, &objects).await
 }

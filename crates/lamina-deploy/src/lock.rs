@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::aws::{Aws, error_code, error_status};
+use crate::aws::Aws;
 use crate::error::DeployError;
 use crate::names;
 
@@ -29,34 +29,9 @@ pub async fn read(
     stage: &str,
 ) -> Result<Option<LockInfo>, DeployError> {
     let key = names::lock_key(project, stage);
-    let out = match aws
-        .s3
-        .get_object()
-        .bucket(state_bucket)
-        .key(&key)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(err)
-            if error_status(&err) == Some(404)
-                || error_code(&err).as_deref() == Some("NoSuchKey") =>
-        {
-            return Ok(None);
-        }
-        Err(err) => {
-            return Err(DeployError::aws(
-                format!("GetObject s3://{state_bucket}/{key}"),
-                err,
-            ));
-        }
+    let Some(bytes) = aws.get_object(state_bucket, &key).await? else {
+        return Ok(None);
     };
-    let bytes = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| DeployError::aws(format!("GetObject s3://{state_bucket}/{key}"), e))?
-        .into_bytes();
     Ok(serde_json::from_slice(&bytes).ok().or_else(|| {
         Some(LockInfo {
             id: String::new(),
@@ -65,6 +40,19 @@ pub async fn read(
             created: String::new(),
         })
     }))
+}
+
+/// Fails with the holder and age of the stage's lock, if one is held.
+pub async fn ensure_unlocked(
+    aws: &Aws,
+    state_bucket: &str,
+    project: &str,
+    stage: &str,
+) -> Result<(), DeployError> {
+    match read(aws, state_bucket, project, stage).await? {
+        Some(info) => Err(locked_error(stage, &info)),
+        None => Ok(()),
+    }
 }
 
 /// The error for a held lock, with its age.

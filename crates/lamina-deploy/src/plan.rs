@@ -68,6 +68,23 @@ pub struct Change {
 }
 
 impl Change {
+    fn new(
+        address: String,
+        resource_type: String,
+        action: Action,
+        route_domains: &BTreeMap<String, String>,
+    ) -> Self {
+        Self {
+            group: group_of(&address, route_domains),
+            iam: is_iam(&resource_type),
+            data: DATA_TYPES.contains(&resource_type.as_str()),
+            address,
+            resource_type,
+            action,
+            replace_because: Vec::new(),
+        }
+    }
+
     /// Data lost if this is applied.
     pub fn loses_data(&self) -> bool {
         self.data && matches!(self.action, Action::Replace | Action::Destroy)
@@ -108,6 +125,15 @@ pub struct PlanSummary {
 }
 
 impl PlanSummary {
+    fn push(&mut self, change: Change) {
+        self.groups
+            .entry(change.group.clone())
+            .or_default()
+            .add(change.action);
+        self.total.add(change.action);
+        self.changes.push(change);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
@@ -186,22 +212,9 @@ pub fn summarize(plan: &Value, route_domains: &BTreeMap<String, String>) -> Plan
                 Some(parts.join("."))
             })
             .collect();
-        let change = Change {
-            group: group_of(&address, route_domains),
-            iam: is_iam(&resource_type),
-            data: DATA_TYPES.contains(&resource_type.as_str()),
-            address,
-            resource_type,
-            action,
-            replace_because,
-        };
-        summary
-            .groups
-            .entry(change.group.clone())
-            .or_default()
-            .add(action);
-        summary.total.add(action);
-        summary.changes.push(change);
+        let mut change = Change::new(address, resource_type, action, route_domains);
+        change.replace_because = replace_because;
+        summary.push(change);
     }
     summary.outputs_change = plan["output_changes"]
         .as_object()
@@ -238,22 +251,7 @@ pub fn summarize_stream(
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let change = Change {
-            group: group_of(&address, route_domains),
-            iam: is_iam(&resource_type),
-            data: DATA_TYPES.contains(&resource_type.as_str()),
-            address,
-            resource_type,
-            action,
-            replace_because: Vec::new(),
-        };
-        summary
-            .groups
-            .entry(change.group.clone())
-            .or_default()
-            .add(action);
-        summary.total.add(action);
-        summary.changes.push(change);
+        summary.push(Change::new(address, resource_type, action, route_domains));
     }
     summary.outputs_change = outputs
         .as_object()

@@ -9,7 +9,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aws::{Aws, error_code, error_status};
+use crate::aws::Aws;
 use crate::error::DeployError;
 use crate::names;
 
@@ -205,27 +205,9 @@ pub async fn clear_current(
 }
 
 async fn get(aws: &Aws, bucket: &str, key: &str) -> Result<Option<Release>, DeployError> {
-    let out = match aws.s3.get_object().bucket(bucket).key(key).send().await {
-        Ok(out) => out,
-        Err(err)
-            if error_status(&err) == Some(404)
-                || error_code(&err).as_deref() == Some("NoSuchKey") =>
-        {
-            return Ok(None);
-        }
-        Err(err) => {
-            return Err(DeployError::aws(
-                format!("GetObject s3://{bucket}/{key}"),
-                err,
-            ));
-        }
+    let Some(bytes) = aws.get_object(bucket, key).await? else {
+        return Ok(None);
     };
-    let bytes = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| DeployError::aws(format!("GetObject s3://{bucket}/{key}"), e))?
-        .into_bytes();
     let release: Release = serde_json::from_slice(&bytes).map_err(|e| DeployError::Aws {
         operation: format!("reading s3://{bucket}/{key}"),
         message: format!("not a release record: {e}"),

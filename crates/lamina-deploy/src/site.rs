@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use aws_sdk_cloudfront::types::{InvalidationBatch, Paths};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use md5::{Digest as _, Md5};
 
 use crate::aws::Aws;
@@ -212,26 +211,8 @@ pub async fn sync(
         .filter(|k| !wanted.contains(k.as_str()))
         .cloned()
         .collect();
-    for chunk in gone.chunks(1000) {
-        let objects = chunk
-            .iter()
-            .map(|k| ObjectIdentifier::builder().key(k).build())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| DeployError::aws("DeleteObjects", e))?;
-        aws.s3
-            .delete_objects()
-            .bucket(bucket)
-            .delete(
-                Delete::builder()
-                    .set_objects(Some(objects))
-                    .quiet(true)
-                    .build()
-                    .map_err(|e| DeployError::aws("DeleteObjects", e))?,
-            )
-            .send()
-            .await
-            .map_err(|e| DeployError::aws(format!("DeleteObjects s3://{bucket}"), e))?;
-    }
+    let objects: Vec<(String, Option<String>)> = gone.iter().map(|k| (k.clone(), None)).collect();
+    aws.delete_objects(bucket, &objects).await?;
     for key in &gone {
         if !is_hashed(key) {
             report.invalidate.push(format!("/{key}"));
@@ -294,32 +275,12 @@ pub async fn empty_bucket(aws: &Aws, bucket: &str) -> Result<usize, DeployError>
         if ids.is_empty() {
             return Ok(deleted);
         }
-        for chunk in ids.chunks(1000) {
-            let objects = chunk
-                .iter()
-                .map(|(k, v)| {
-                    ObjectIdentifier::builder()
-                        .key(k)
-                        .set_version_id(v.clone().filter(|v| v != "null"))
-                        .build()
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| DeployError::aws("DeleteObjects", e))?;
-            aws.s3
-                .delete_objects()
-                .bucket(bucket)
-                .delete(
-                    Delete::builder()
-                        .set_objects(Some(objects))
-                        .quiet(true)
-                        .build()
-                        .map_err(|e| DeployError::aws("DeleteObjects", e))?,
-                )
-                .send()
-                .await
-                .map_err(|e| DeployError::aws(format!("DeleteObjects s3://{bucket}"), e))?;
-            deleted += chunk.len();
-        }
+        // A "null" version is an object written before versioning: deleted by key alone.
+        let objects: Vec<(String, Option<String>)> = ids
+            .into_iter()
+            .map(|(k, v)| (k, v.filter(|v| v != "null")))
+            .collect();
+        deleted += aws.delete_objects(bucket, &objects).await?;
     }
 }
 

@@ -293,6 +293,38 @@ pub fn add_domain(
     })
 }
 
+/// Writes the Terraform root of a stage that lamina.toml names but `infra/terraform` lacks (a
+/// stage added after `lamina new`), from the same template every stage root comes from.
+pub fn add_stage_root(loaded: &LoadedConfig, stage: &str) -> Result<Written, ScaffoldError> {
+    let to = loaded.root.join("infra/terraform").join(stage);
+    if to.exists() {
+        return Err(ScaffoldError::TargetExists(to));
+    }
+    let project = &loaded.config.project;
+    let vars = Vars::from([
+        ("project", project.name.get_ref().clone()),
+        ("owner", project.owner.clone()),
+        ("region", project.region.get_ref().clone()),
+        ("python", project.python.as_str().to_owned()),
+        ("python_runtime", project.python.runtime().to_owned()),
+        ("architecture", project.architecture.as_str().to_owned()),
+        ("stage", stage.to_owned()),
+    ]);
+    let mut files = FileSet::default();
+    files.add_dir(dir("infra/__stage__"), Path::new(""), &vars)?;
+    fs_err::create_dir_all(loaded.root.join("infra/terraform"))?;
+    let tmp = temp_sibling(&to);
+    if let Err(e) = files.write(&tmp).and_then(|()| fs_err::rename(&tmp, &to)) {
+        let _ = fs_err::remove_dir_all(&tmp);
+        return Err(e.into());
+    }
+    let prefix = Path::new("infra/terraform").join(stage);
+    Ok(Written {
+        root: loaded.root.clone(),
+        files: files.paths().into_iter().map(|p| prefix.join(p)).collect(),
+    })
+}
+
 fn dir(name: &str) -> &'static Dir<'static> {
     TEMPLATES
         .get_dir(name)

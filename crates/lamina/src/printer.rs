@@ -23,6 +23,16 @@ pub const GOOD: Style = AnsiColor::Green.on_default().bold();
 pub const BOLD: Style = Style::new().bold();
 
 impl Printer {
+    /// Progress bars on a terminal at normal verbosity; plain lines otherwise (or when
+    /// `LAMINA_NO_PROGRESS` or `NO_COLOR` is set).
+    pub fn progress_bars(&self) -> bool {
+        use std::io::IsTerminal as _;
+        self.verbosity == Verbosity::Normal
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("LAMINA_NO_PROGRESS").is_none()
+            && std::env::var_os("NO_COLOR").is_none()
+    }
+
     /// A line of data: always printed, even with `--quiet`.
     pub fn data(&self, line: &str) {
         anstream::println!("{line}");

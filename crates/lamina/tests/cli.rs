@@ -385,3 +385,48 @@ fn the_dev_frontend_origin_is_allowed() {
         "{callbacks:?}"
     );
 }
+
+#[test]
+fn a_stage_added_to_lamina_toml_gets_its_terraform_root() {
+    let (tmp, root) = example();
+    let toml = std::fs::read_to_string(root.join("lamina.toml")).unwrap();
+    std::fs::write(
+        root.join("lamina.toml"),
+        toml.replacen(
+            "[stages.dev]",
+            "[stages.qa]\nlog_level = \"INFO\"\n\n[stages.dev]",
+            1,
+        ),
+    )
+    .unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // It fails later (no credentials here), but the stage's root is written first.
+    let r = run(lamina(&root)
+        .args(["plan", "--stage", "qa"])
+        .env("HOME", &home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_PROFILE"));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Created infra/terraform/qa"),
+        "{}",
+        r.stderr
+    );
+    let backend = std::fs::read_to_string(root.join("infra/terraform/qa/backend.tf")).unwrap();
+    assert!(
+        backend.contains("key          = \"rides/qa/terraform.tfstate\""),
+        "{backend}"
+    );
+    let dev: Vec<String> = std::fs::read_dir(root.join("infra/terraform/dev"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for file in dev {
+        assert!(
+            root.join("infra/terraform/qa").join(&file).exists(),
+            "qa lacks {file}"
+        );
+    }
+}

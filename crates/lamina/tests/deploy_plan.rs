@@ -160,14 +160,32 @@ fn show(moto: &Moto, root: &Path, stage: &str) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Names of every resource a plan creates (function names, role names, buckets...).
+/// The account-wide names a plan creates (functions, roles, buckets, log groups...): names that
+/// live inside another resource (an alias, a group of a pool, a stage of an API) are left out.
 fn names(plan: &Value) -> BTreeSet<String> {
+    const UNIQUE: [(&str, &str); 14] = [
+        ("aws_lambda_function", "function_name"),
+        ("aws_lambda_layer_version", "layer_name"),
+        ("aws_iam_role", "name"),
+        ("aws_cloudwatch_log_group", "name"),
+        ("aws_s3_bucket", "bucket"),
+        ("aws_apigatewayv2_api", "name"),
+        ("aws_cognito_user_pool", "name"),
+        ("aws_cognito_user_pool_domain", "domain"),
+        ("aws_sns_topic", "name"),
+        ("aws_kms_alias", "name"),
+        ("aws_cloudwatch_metric_alarm", "alarm_name"),
+        ("aws_cloudwatch_dashboard", "dashboard_name"),
+        ("aws_cloudfront_origin_access_control", "name"),
+        ("aws_security_group", "name"),
+    ];
     let mut out = BTreeSet::new();
     for rc in plan["resource_changes"].as_array().unwrap() {
-        let after = &rc["change"]["after"];
-        for key in ["function_name", "name", "bucket", "layer_name"] {
-            if let Some(n) = after[key].as_str() {
-                out.insert(n.to_owned());
+        for (kind, key) in UNIQUE {
+            if rc["type"] == kind {
+                if let Some(n) = rc["change"]["after"][key].as_str() {
+                    out.insert(n.to_owned());
+                }
             }
         }
     }

@@ -2,7 +2,6 @@
 //! terminal, plain lines otherwise.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -15,7 +14,7 @@ use lamina_config::LoadedConfig;
 
 use crate::cli::{BuildArgs, LockArgs};
 use crate::error::CliError;
-use crate::printer::{Printer, Verbosity};
+use crate::printer::Printer;
 
 impl From<BuildError> for CliError {
     fn from(err: BuildError) -> Self {
@@ -282,13 +281,11 @@ struct ProgressReporter {
 
 impl ProgressReporter {
     fn new(printer: Printer) -> Self {
-        let fancy = printer.verbosity == Verbosity::Normal
-            && std::io::stderr().is_terminal()
-            && std::env::var_os("LAMINA_NO_PROGRESS").is_none()
-            && std::env::var_os("NO_COLOR").is_none();
         Self {
             printer,
-            multi: fancy.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+            multi: printer
+                .progress_bars()
+                .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
             bars: Mutex::new(BTreeMap::new()),
         }
     }

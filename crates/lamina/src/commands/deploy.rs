@@ -33,9 +33,25 @@ impl From<DeployError> for CliError {
     }
 }
 
-/// The stage, with lamina.toml's own diagnostic (and "did you mean") for an unknown name.
-pub(crate) fn stage<'a>(config: &'a LoadedConfig, name: &str) -> Result<Stage<'a>, CliError> {
-    config.stage(name)?;
+/// The stage, with lamina.toml's own diagnostic (and "did you mean") for an unknown name. A stage
+/// added to lamina.toml after `lamina new` gets its Terraform root here, from the template.
+pub(crate) fn stage<'a>(
+    config: &'a LoadedConfig,
+    name: &str,
+    printer: Printer,
+) -> Result<Stage<'a>, CliError> {
+    let view = config.stage(name)?;
+    let root = config.root.join("infra/terraform").join(view.name);
+    if !root.exists() && config.root.join("infra/terraform/modules").is_dir() {
+        lamina_templates::add_stage_root(config, view.name)?;
+        printer.status(
+            "Created",
+            &format!(
+                "infra/terraform/{} (the Terraform root of a new stage; commit it)",
+                view.name
+            ),
+        );
+    }
     Ok(Stage::new(config, name)?)
 }
 
@@ -58,7 +74,7 @@ pub(crate) fn bootstrap(
     args: &BootstrapArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     runtime()?.block_on(async {
         let session = Session::connect(&stage).await?;
         let report = bootstrap::bootstrap(&session.aws, &session.buckets).await?;
@@ -93,7 +109,7 @@ pub(crate) fn plan(
     args: &PlanArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     stage.terraform()?;
     let rt = runtime()?;
     // Credentials and the account are checked before the build: they fail in a second.
@@ -150,7 +166,7 @@ pub(crate) fn deploy(
     printer: Printer,
 ) -> Result<(), CliError> {
     let started = Instant::now();
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     stage.terraform()?;
     let rt = runtime()?;
     let session = rt.block_on(Session::connect(&stage))?;
@@ -190,20 +206,55 @@ pub(crate) fn deploy(
             }
             Prepared::Work(planned) => planned,
         };
-        if !args.json || printer.verbosity > Verbosity::Quiet {
-            print_plan(&stage, &session, &planned, printer);
-        }
-        deploy::guard(&stage, &planned, &options)?;
-        if planned.has_changes() {
-            confirm_apply(&stage, planned.summary.as_ref(), args.yes, printer)?;
-        }
-        let outcome =
-            deploy::apply(&stage, &session, *planned, &options, &interrupt, &reporter).await;
-        reporter.clear();
-        let outcome = outcome?;
-        finish(&stage, &outcome, started, args.json, printer);
-        Ok(())
+        let run = Review {
+            stage: &stage,
+            session: &session,
+            options: &options,
+            yes: args.yes,
+            json: args.json,
+            started,
+        };
+        run.apply(*planned, &interrupt, &reporter, printer).await
     })
+}
+
+/// What `deploy` and `rollback` do once they have a plan: show it, guard it, ask, apply it,
+/// say where the stage is.
+struct Review<'a> {
+    stage: &'a Stage<'a>,
+    session: &'a Session,
+    options: &'a Options,
+    yes: bool,
+    json: bool,
+    started: Instant,
+}
+
+impl Review<'_> {
+    async fn apply(
+        &self,
+        planned: deploy::Planned,
+        interrupt: &Interrupt,
+        reporter: &ProgressReporter,
+        printer: Printer,
+    ) -> Result<(), CliError> {
+        print_plan(self.stage, self.session, &planned, printer);
+        deploy::guard(self.stage, &planned, self.options)?;
+        if planned.has_changes() {
+            confirm_apply(self.stage, planned.summary.as_ref(), self.yes, printer)?;
+        }
+        let outcome = deploy::apply(
+            self.stage,
+            self.session,
+            planned,
+            self.options,
+            interrupt,
+            reporter,
+        )
+        .await;
+        reporter.clear();
+        finish(self.stage, &outcome?, self.started, self.json, printer);
+        Ok(())
+    }
 }
 
 pub(crate) fn rollback(
@@ -212,7 +263,7 @@ pub(crate) fn rollback(
     printer: Printer,
 ) -> Result<(), CliError> {
     let started = Instant::now();
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     stage.terraform()?;
     let to = match &args.to {
         Some(id) => Some(id.trim_start_matches('#').parse::<u64>().map_err(|_| {
@@ -239,16 +290,15 @@ pub(crate) fn rollback(
                 &format!("stage {} to release {}", stage.name(), target.label()),
             );
         }
-        print_plan(&stage, &session, &planned, printer);
-        deploy::guard(&stage, &planned, &options)?;
-        if planned.has_changes() {
-            confirm_apply(&stage, planned.summary.as_ref(), args.yes, printer)?;
-        }
-        let outcome =
-            deploy::apply(&stage, &session, planned, &options, &interrupt, &reporter).await;
-        reporter.clear();
-        finish(&stage, &outcome?, started, args.json, printer);
-        Ok(())
+        let run = Review {
+            stage: &stage,
+            session: &session,
+            options: &options,
+            yes: args.yes,
+            json: args.json,
+            started,
+        };
+        run.apply(planned, &interrupt, &reporter, printer).await
     })
 }
 
@@ -257,7 +307,7 @@ pub(crate) fn releases(
     args: &ReleasesArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     runtime()?.block_on(async {
         let session = Session::connect(&stage).await?;
         bootstrap::require(&session.aws, &session.buckets).await?;
@@ -375,7 +425,7 @@ pub(crate) fn destroy(
     args: &DestroyArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     if stage.protected() && !args.force {
         return Err(DeployError::Protected(stage.name().to_owned()).into());
     }
@@ -469,7 +519,7 @@ pub(crate) fn unlock(
     args: &UnlockArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    let stage = stage(config, &args.stage, printer)?;
     runtime()?.block_on(async {
         let interrupt = interrupt()?;
         let session = Session::connect(&stage).await?;
@@ -512,7 +562,7 @@ pub(crate) fn secret(
         SecretCommand::List(a) => &a.stage,
         SecretCommand::Rm(a) => &a.stage,
     };
-    let stage = stage(config, stage_name)?;
+    let stage = stage(config, stage_name, printer)?;
     let project = stage.project().to_owned();
     // Which domains read which secret (lamina.toml's `secrets`).
     let mut declared: std::collections::BTreeMap<String, Vec<String>> = Default::default();
@@ -875,13 +925,9 @@ struct ProgressReporter {
 
 impl ProgressReporter {
     fn new(printer: Printer) -> Self {
-        let fancy = printer.verbosity == Verbosity::Normal
-            && std::io::stderr().is_terminal()
-            && std::env::var_os("LAMINA_NO_PROGRESS").is_none()
-            && std::env::var_os("NO_COLOR").is_none();
         Self {
             printer,
-            fancy,
+            fancy: printer.progress_bars(),
             bar: Mutex::new(None),
         }
     }

@@ -4,14 +4,14 @@ use std::time::{Duration, SystemTime};
 
 use anstyle::{AnsiColor, Style};
 use lamina_config::{LoadedConfig, did_you_mean};
-use lamina_deploy::Session;
+use lamina_deploy::{Session, Stage};
 use lamina_logs::event::Shown;
 use lamina_logs::follow::Follower;
 use lamina_logs::source::Window;
 use lamina_logs::{LogEvent, LogsError, Source, request, since};
 
 use crate::cli::LogsArgs;
-use crate::commands::deploy::{runtime, stage};
+use crate::commands::deploy::runtime;
 use crate::error::CliError;
 use crate::printer::Printer;
 
@@ -26,7 +26,8 @@ pub(crate) fn run(
     args: &LogsArgs,
     printer: Printer,
 ) -> Result<(), CliError> {
-    let stage = stage(config, &args.stage)?;
+    config.stage(&args.stage)?;
+    let stage = Stage::new(config, &args.stage)?;
     let all: Vec<String> = config
         .config
         .domains
