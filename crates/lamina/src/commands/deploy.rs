@@ -35,7 +35,7 @@ impl From<DeployError> for CliError {
 
 /// The stage, with lamina.toml's own diagnostic (and "did you mean") for an unknown name. A stage
 /// added to lamina.toml after `lamina new` gets its Terraform root here, from the template.
-fn stage<'a>(
+pub(crate) fn stage<'a>(
     config: &'a LoadedConfig,
     name: &str,
     printer: Printer,
@@ -56,7 +56,7 @@ fn stage<'a>(
 }
 
 /// The AWS SDK is asynchronous; each command runs on one runtime.
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
