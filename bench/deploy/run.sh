@@ -58,6 +58,34 @@ EOF
   export TF_CLI_CONFIG_FILE="$W/terraform.rc"
 fi
 
+# ---- wrappers that time each terraform and npm process lamina starts (tools.log) ----
+mkdir -p "$W/wrap"
+for tool in terraform npm; do
+  real=$(command -v "$tool")
+  cat > "$W/wrap/$tool" <<EOF
+#!/usr/bin/env bash
+s=\$(date +%s.%N); "$real" "\$@"; rc=\$?
+sub=; for a in "\$@"; do case \$a in -*) ;; *) sub=\$a; break ;; esac; done
+echo "$tool \$sub \$s \$(date +%s.%N)" >> "$W/tools.log"; exit \$rc
+EOF
+  chmod +x "$W/wrap/$tool"
+done
+touch "$W/tools.log"
+mark() { wc -l < "$W/tools.log"; }
+# seconds spent in `$2` processes (all of them, or only subcommand $3) since mark $1
+inside() {
+  tail -n +"$(($1 + 1))" "$W/tools.log" |
+    awk -v t="$2" -v c="${3:-}" '$1 == t && (c == "" || $2 == c) { s += $4 - $3 } END { printf "%.2f", s }'
+}
+# a lamina deploy step: wall seconds, then seconds inside terraform and npm, space-separated
+step() {
+  local m; m=$(mark)
+  local wall; wall=$(PATH="$W/wrap:$PATH" LAMINA_TERRAFORM="$W/wrap/terraform" secs "$@")
+  echo "$wall $(inside "$m" terraform) $(inside "$m" npm)"
+}
+col() { cut -d' ' -f"$1" <<<"$2"; }
+own() { python3 -c "print(f'{$1 - $2 - $3:.2f}')"; }
+
 # ---- the example, built and with its frontend dependencies (not part of the deploy timings) ----
 "$LAMINA" new bench --path "$W/bench" --python 3.11 --region eu-west-1 --owner bench >/dev/null 2>&1
 cd "$W/bench"
@@ -68,15 +96,15 @@ npm --prefix frontend ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1
 
 # ---- lamina ----
 say "lamina: first deploy"
-first=$(secs "$LAMINA" deploy --stage dev --yes)
+first_all=$(step "$LAMINA" deploy --stage dev --yes); first=$(col 1 "$first_all")
 cp infra/terraform/dev/lamina.auto.tfvars.json "$W/tfvars-first.json"
 say "lamina: no-op deploys"
 noop=(); for i in 1 2 3 4 5; do noop+=("$(secs "$LAMINA" deploy --stage dev --yes)"); done
 grep -q "Up to date" "$W/last.log" || { echo "the no-op deploy was not a no-op" >&2; cat "$W/last.log" >&2; exit 1; }
 say "lamina: one-domain changes"
-one=(); for i in $(seq "$RUNS"); do
+one=(); one_all=(); for i in $(seq "$RUNS"); do
   echo "# change $i" >> backend/user/app/main.py
-  one+=("$(secs "$LAMINA" deploy --stage dev --yes)")
+  one_all+=("$(step "$LAMINA" deploy --stage dev --yes)"); one+=("$(col 1 "${one_all[-1]}")")
   [ "$i" = 1 ] && cp infra/terraform/dev/lamina.auto.tfvars.json "$W/tfvars-one.json"
 done
 say "lamina: frontend-only changes"
@@ -85,7 +113,7 @@ fe=(); for i in $(seq "$RUNS"); do
   fe+=("$(secs "$LAMINA" deploy --stage dev --yes)")
 done
 say "lamina: destroy"
-destroy=$(secs "$LAMINA" destroy --stage dev --yes)
+destroy_all=$(step "$LAMINA" destroy --stage dev --yes); destroy=$(col 1 "$destroy_all")
 
 # ---- Terraform alone: a copy of the same stage root and modules, local state, same variables ----
 say "terraform alone"
@@ -118,6 +146,18 @@ $(terraform version | head -1). Build beforehand: ${build_s} s (not counted belo
 | one-domain code change (median of $RUNS) | $(median "${one[@]}") | $tf_one | \`apply\` of the same change |
 | frontend-only change (median of $RUNS) | $(median "${fe[@]}") | n/a | (Terraform does not deploy a frontend) |
 | destroy | $destroy | $tf_destroy | \`destroy -auto-approve\` |
+
+Where lamina's time went (wall s = inside terraform + inside npm + lamina's own), from wrappers that
+time every terraform and npm process lamina starts:
+
+| step | wall | terraform | npm (frontend build) | lamina's own |
+|---|---|---|---|---|
+| first deploy | $first | $(col 2 "$first_all") | $(col 3 "$first_all") | $(own "$first" "$(col 2 "$first_all")" "$(col 3 "$first_all")") |
+| one-domain change (run 1 of $RUNS) | $(col 1 "${one_all[0]}") | $(col 2 "${one_all[0]}") | $(col 3 "${one_all[0]}") | $(own "$(col 1 "${one_all[0]}")" "$(col 2 "${one_all[0]}")" "$(col 3 "${one_all[0]}")") |
+| destroy | $destroy | $(col 2 "$destroy_all") | $(col 3 "$destroy_all") | $(own "$destroy" "$(col 2 "$destroy_all")" "$(col 3 "$destroy_all")") |
+
+terraform and npm processes by subcommand over the whole lamina part (count, seconds):
+$(awk '{ n[$1" "$2]++; s[$1" "$2] += $4 - $3 } END { for (k in n) printf "- %s: %d, %.2f s\n", k, n[k], s[k] }' "$W/tools.log" | sort)
 
 lamina's first deploy also bootstraps the account, uploads the artifacts, builds and publishes the frontend
 and records the release; its one-domain change also uploads the new zip and records the release.
