@@ -4,8 +4,9 @@
 //! fail on the first request in the cloud); any other exception at import is a warning, since it
 //! may need what only the cloud has (a secret, a database).
 //!
-//! The result is kept under `.lamina/cache/v1/imports/<key>`, the key being the hash of the
-//! function's and its layers' zips: an unchanged build imports nothing, and spawns nothing.
+//! The result is kept in the shared cache's `imports/<key>` (or `.lamina/cache/v1/imports/<key>`
+//! without it), the key being the hash of the function's and its layers' zips and of its
+//! environment: an unchanged build imports nothing, and spawns nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,7 +39,11 @@ pub(crate) fn check_imports(
     layer_locks: &[PathBuf],
     reporter: &dyn Reporter,
 ) -> Result<Vec<String>, BuildError> {
-    let dir = project.root.join(".lamina/cache/v1/imports");
+    // Verdicts are keyed by the artifacts' hashes, so any project's check of the same bytes counts.
+    let dir = project.shared().map_or_else(
+        || project.root.join(".lamina/cache/v1/imports"),
+        crate::shared::SharedCache::imports_dir,
+    );
     let mut todo = Vec::new();
     for (name, function) in &manifest.functions {
         let mut key = format!(
@@ -88,11 +93,7 @@ pub(crate) fn check_imports(
         ));
         return Ok(warnings);
     };
-    let stand_in = if project.options.slim.has(crate::Rule::AwsSdk) {
-        profile::runtime_stand_in(&project.root, project.uv()?, &project.target, layer_locks)?
-    } else {
-        None
-    };
+    let stand_in = project.runtime_stand_in(layer_locks)?;
     let mut failures = Vec::new();
     for (name, marker) in pending {
         let label = format!("function {name}");
