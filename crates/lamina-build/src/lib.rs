@@ -268,7 +268,14 @@ impl<'a> Project<'a> {
             None => self.cache.staging("runtime")?.keep(),
         };
         let site = building.join("site");
-        profile::install_stand_in(&site, &self.root, self.uv()?, &self.target, &text)?;
+        profile::install_stand_in(
+            &site,
+            &self.root,
+            self.uv()?,
+            &self.target,
+            &text,
+            self.options.jobs,
+        )?;
         if dir.exists() {
             fs_err::remove_dir_all(&dir)?;
         }
@@ -856,9 +863,15 @@ pub fn build(
         .iter()
         .map(|(k, v)| (k.get_ref().clone(), v))
         .collect();
-    let results: Vec<Result<ArtifactReport, BuildError>> = std::thread::scope(|scope| {
+    let layer_locks = project.layer_locks();
+    let (results, stand_in) = std::thread::scope(|scope| {
         let project = &project;
         let layer_pins = &layer_pins;
+        // The import check's stand-in for the runtime's boto3 installs meanwhile (the first build
+        // on a machine); later builds find it in the shared cache.
+        let stand_in = options
+            .import_check
+            .then(|| scope.spawn(|| project.runtime_stand_in(&layer_locks)));
         let mut handles = Vec::new();
         for (name, layer) in &layer_jobs {
             handles.push(scope.spawn(move || {
@@ -891,10 +904,12 @@ pub fn build(
                 finish(project, Kind::Function, &d.name, result, start, reporter)
             }));
         }
-        handles
+        let results: Vec<Result<ArtifactReport, BuildError>> = handles
             .into_iter()
             .map(|h| h.join().expect("a build thread panicked"))
-            .collect()
+            .collect();
+        let stand_in = stand_in.map(|h| h.join().expect("a build thread panicked"));
+        (results, stand_in)
     });
     let mut artifacts = Vec::new();
     for r in results {
@@ -920,13 +935,8 @@ pub fn build(
         reporter.on_warning(&warning);
         warnings.push(warning);
     }
-    if options.import_check {
-        let locks: Vec<PathBuf> = specs
-            .iter()
-            .filter(|s| s.what.starts_with("layer "))
-            .map(|s| project.root.join(&s.path))
-            .collect();
-        for warning in smoke::check_imports(&project, &manifest, &locks, reporter)? {
+    if let Some(stand_in) = stand_in {
+        for warning in smoke::check_imports(&project, &manifest, stand_in, reporter)? {
             reporter.on_warning(&warning);
             warnings.push(warning);
         }

@@ -4,14 +4,14 @@
 //!
 //! The bytes are those of installing the whole lock into one directory, slimming it and running
 //! `compileall` over it: every slimming rule and every `.pyc` depends on one file and its path
-//! only, and each entry is compressed on its own ([`crate::archive`]). When two distributions
-//! would write the same path with different content (which one wins would depend on the install
-//! order), [`entries`] answers `None` and the caller installs the set as one directory instead.
+//! only, and each entry is compressed on its own ([`crate::archive`]). Missing packages are
+//! installed by one uv run, then told apart by their `RECORD`s. When a file belongs to no
+//! distribution, or two distributions would write the same path with different content (which
+//! one wins would depend on the install order), [`entries`] answers `None` and the caller
+//! installs the set as one directory instead.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-use rayon::prelude::*;
+use std::path::{Path, PathBuf};
 
 use crate::archive::{self, Entry};
 use crate::error::BuildError;
@@ -63,7 +63,10 @@ pub(crate) fn entries(
             }
             None => true,
         });
-        for (key, entries) in build(project, label, &missing, pyc_prefix, reporter)? {
+        let Some(built) = build(project, label, &missing, pyc_prefix, reporter)? else {
+            return Ok(None);
+        };
+        for (key, entries) in built {
             shared.put_package(key, entries.clone())?;
             found.insert(key, entries);
         }
@@ -89,37 +92,32 @@ fn same(a: &Entry, b: &Entry) -> bool {
     a.crc32 == b.crc32 && a.size == b.size && a.mode == b.mode && a.data == b.data
 }
 
-/// Installs each missing pin into a directory of its own (in parallel), slims them, compiles all
-/// their modules in one pool on every core, and returns each package's entries.
+/// Installs the missing pins, gives each its own directory, slims them, compiles all their
+/// modules in one pool on every core, and returns each package's entries; `None` when the
+/// installed files cannot be told apart by distribution.
 fn build<'k>(
     project: &Project<'_>,
     label: &str,
     missing: &[(&'k str, &Pin)],
     pyc_prefix: &str,
     reporter: &dyn Reporter,
-) -> Result<Vec<(&'k str, Vec<Entry>)>, BuildError> {
+) -> Result<Option<Vec<(&'k str, Vec<Entry>)>>, BuildError> {
     if missing.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Some(Vec::new()));
     }
     reporter.on_step(label, &format!("installing {} packages", missing.len()));
-    let uv = project.uv()?;
     let staging = project.cache.staging("packages")?;
-    let sites: Vec<PathBuf> = (0..missing.len())
-        .map(|i| staging.0.join(i.to_string()).join("site"))
-        .collect();
-    missing
-        .par_iter()
-        .zip(&sites)
-        .with_max_len(1)
-        .try_for_each(|((_, pin), site)| -> Result<(), BuildError> {
-            let dir = site.parent().unwrap_or(site);
-            fs_err::create_dir_all(dir)?;
-            let lock = dir.join("requirements.lock");
-            fs_err::write(&lock, &pin.text)?;
-            uv.install(&project.root, &lock, site, &project.target)?;
-            fs_err::create_dir_all(site)?;
-            Ok(())
-        })?;
+    // One uv run for them all (a run per package would cost uv's start-up each time), then
+    // each distribution's files, as its RECORD lists them, move to a directory of its own.
+    let all = staging.0.join("all");
+    let lock = staging.0.join("requirements.lock");
+    fs_err::write(&lock, missing.iter().map(|(_, p)| p.text.as_str()).collect::<String>())?;
+    project.uv()?.install(&project.root, &lock, &all, &project.target)?;
+    fs_err::create_dir_all(&all)?;
+    let names: Vec<&str> = missing.iter().map(|(_, p)| p.name.as_str()).collect();
+    let Some(sites) = split_by_record(&all, &staging.0, &names)? else {
+        return Ok(None);
+    };
     reporter.on_step(label, "slimming");
     for site in &sites {
         slim::slim_tree(site, &project.options.slim)?;
@@ -145,7 +143,55 @@ fn build<'k>(
             let files = walk(site, &|_, _| false)?;
             Ok((*key, archive::compress_walked(&files, "")?))
         })
-        .collect()
+        .collect::<Result<_, BuildError>>()
+        .map(Some)
+}
+
+/// Moves the files of each distribution installed in `all` (as its `*.dist-info/RECORD` lists
+/// them) to `<staging>/<i>/site`, `i` being its index in `names` (normalised names). `None`
+/// when a file belongs to no distribution or to two, or a distribution to no name.
+fn split_by_record(
+    all: &Path,
+    staging: &Path,
+    names: &[&str],
+) -> Result<Option<Vec<PathBuf>>, BuildError> {
+    let sites: Vec<PathBuf> = (0..names.len())
+        .map(|i| staging.join(i.to_string()).join("site"))
+        .collect();
+    let mut owner: BTreeMap<String, usize> = BTreeMap::new();
+    for entry in fs_err::read_dir(all)? {
+        let dir = entry?.file_name().to_string_lossy().into_owned();
+        let Some(stem) = dir.strip_suffix(".dist-info") else {
+            continue;
+        };
+        let dist = crate::lock::normalize(stem.rsplit_once('-').map_or(stem, |(n, _)| n));
+        let Some(index) = names.iter().position(|n| *n == dist) else {
+            return Ok(None);
+        };
+        let record = fs_err::read_to_string(all.join(&dir).join("RECORD"))?;
+        for line in record.lines().filter(|l| !l.trim().is_empty()) {
+            let Some(rel) = slim::normalize_rel(slim::record_path(line)) else {
+                continue;
+            };
+            if owner.insert(rel, index).is_some_and(|other| other != index) {
+                return Ok(None);
+            }
+        }
+    }
+    for f in walk(all, &|_, _| false)? {
+        let Some(&index) = owner.get(&f.rel) else {
+            return Ok(None);
+        };
+        let to = sites[index].join(&f.rel);
+        if let Some(parent) = to.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::rename(&f.path, &to)?;
+    }
+    for site in &sites {
+        fs_err::create_dir_all(site)?;
+    }
+    Ok(Some(sites))
 }
 
 /// Where CPython writes the `.pyc` of `rel`: `a/b.py` → `a/__pycache__/b.cpython-311.pyc`.

@@ -342,6 +342,7 @@ pub fn install_stand_in(
     uv: &crate::Uv,
     target: &crate::Target,
     text: &str,
+    workers: usize,
 ) -> Result<(), BuildError> {
     fs_err::create_dir_all(site)?;
     let lock = site.with_extension("lock");
@@ -350,7 +351,7 @@ pub fn install_stand_in(
     let _ = fs_err::remove_file(&lock);
     installed?;
     if let Some(python) = Interpreter::find(target.python.as_str()) {
-        python.compile(site, "/var/runtime", 2)?;
+        python.compile(site, "/var/runtime", workers)?;
     }
     fs_err::write(site.join(".complete"), "")?;
     Ok(())

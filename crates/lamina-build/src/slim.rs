@@ -165,7 +165,7 @@ fn ancestors_dropped(options: &SlimOptions, rel: &str) -> bool {
 }
 
 /// The path field of a `RECORD` line (CSV; paths with commas are quoted).
-fn record_path(line: &str) -> &str {
+pub(crate) fn record_path(line: &str) -> &str {
     if let Some(rest) = line.strip_prefix('"') {
         rest.split('"').next().unwrap_or("")
     } else {
@@ -174,7 +174,7 @@ fn record_path(line: &str) -> &str {
 }
 
 /// `a/../b` → `b`; paths that leave the root → `None`.
-fn normalize_rel(path: &str) -> Option<String> {
+pub(crate) fn normalize_rel(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for p in path.split('/') {
         match p {

@@ -33,10 +33,12 @@ with open(out, "w") as f:
 "#;
 
 /// Imports every function's handler whose artifacts have no recorded result; returns warnings.
+/// `stand_in` is the runtime's boto3 stand-in, or why there is none; it only matters when a
+/// handler has to be imported.
 pub(crate) fn check_imports(
     project: &Project<'_>,
     manifest: &Manifest,
-    layer_locks: &[PathBuf],
+    stand_in: Result<Option<PathBuf>, BuildError>,
     reporter: &dyn Reporter,
 ) -> Result<Vec<String>, BuildError> {
     // Verdicts are keyed by the artifacts' hashes, so any project's check of the same bytes counts.
@@ -93,14 +95,31 @@ pub(crate) fn check_imports(
         ));
         return Ok(warnings);
     };
-    let stand_in = project.runtime_stand_in(layer_locks)?;
+    let stand_in = stand_in?;
+    // Extracted one after the other (functions share their layers' directories), then one
+    // fresh interpreter per function, all at once.
+    let mut layouts = Vec::new();
+    for (name, _) in &pending {
+        reporter.on_step(&format!("function {name}"), "import check");
+        layouts.push(profile::layout(&project.root, manifest, name, stand_in.as_deref())?);
+    }
+    let outcomes: Vec<Result<Outcome, BuildError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pending
+            .iter()
+            .zip(&layouts)
+            .map(|((name, _), layout)| {
+                let python = &python;
+                scope.spawn(move || import_handler(project, &manifest.stage, name, layout, python))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an import check thread panicked"))
+            .collect()
+    });
     let mut failures = Vec::new();
-    for (name, marker) in pending {
-        let label = format!("function {name}");
-        reporter.on_step(&label, "import check");
-        let layout = profile::layout(&project.root, manifest, name, stand_in.as_deref())?;
-        let outcome = import_handler(project, &manifest.stage, name, &layout, &python)?;
-        match outcome {
+    for ((_, marker), outcome) in pending.into_iter().zip(outcomes) {
+        match outcome? {
             Outcome::Ok => crate::cache::write_atomic(marker, b"")?,
             Outcome::Warning(text) => {
                 crate::cache::write_atomic(marker, text.as_bytes())?;
