@@ -37,6 +37,19 @@ if [ ! -x "$TOOLS/moto/bin/python" ] || ! "$TOOLS/moto/bin/python" -c "import im
 fi
 export LAMINA_MOTO_PYTHON="$TOOLS/moto/bin/python"
 
+# Operations (issue 10): the generated workflows are validated offline against GitHub's workflow
+# schema (check-jsonschema's vendored copy) and audited by zizmor; pre-commit runs the generated
+# project's hooks. (actionlint's PyPI package downloads its binary at install: not offline.)
+CILINT_PACKAGES="check-jsonschema==0.39.0 zizmor==1.32.0 pre-commit==4.7.0"
+if [ ! -x "$TOOLS/cilint/bin/zizmor" ] || [ "$(cat "$TOOLS/cilint/.packages" 2>/dev/null)" != "$CILINT_PACKAGES" ]; then
+  echo "==> installing $CILINT_PACKAGES into .tools/cilint" >&2
+  uv venv -q --allow-existing --python python3 "$TOOLS/cilint"
+  # shellcheck disable=SC2086
+  uv pip install -q --python "$TOOLS/cilint/bin/python" $CILINT_PACKAGES
+  echo "$CILINT_PACKAGES" > "$TOOLS/cilint/.packages"
+fi
+export LAMINA_CILINT="$TOOLS/cilint/bin"
+
 for tool in cargo python3 node npm terraform; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: \`$tool\` is not installed" >&2; exit 1; }
 done

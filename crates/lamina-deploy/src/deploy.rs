@@ -67,6 +67,9 @@ pub struct Planned {
     pub rollback_of: Option<Release>,
     /// Whether the Terraform run initialised the working directory.
     pub initialised: bool,
+    /// Domains whose functions alone were planned (only their code changed); empty: the whole
+    /// stage was.
+    pub targeted: Vec<String>,
 }
 
 impl Planned {
@@ -154,13 +157,30 @@ pub async fn prepare(
                 uploads: upload::UploadReport::default(),
                 rollback_of: None,
                 initialised: false,
+                targeted: Vec::new(),
             })));
         }
     }
 
     let uploads = upload_artifacts(stage, session, manifest, interrupt, reporter).await?;
-    let (summary, initialised) =
-        plan_terraform(stage, session, &vars, false, interrupt, reporter).await?;
+    // Only function code changed since the current release, under the same Terraform files:
+    // plan (and refresh) only those functions' resources, as a hotswap would, but through
+    // Terraform, so the state stays the truth. `--force` plans the whole stage.
+    let targeted = match &previous {
+        Some(prev) if !options.force && prev.fingerprint.terraform == fingerprint.terraform => {
+            code_only_change(&prev.tfvars, &vars).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let (summary, initialised) = plan_terraform(
+        stage,
+        session,
+        &vars,
+        &Plan::targeting(&targeted),
+        interrupt,
+        reporter,
+    )
+    .await?;
     Ok(Prepared::Work(Box::new(Planned {
         summary: Some(summary),
         tfvars: vars,
@@ -171,7 +191,61 @@ pub async fn prepare(
         uploads,
         rollback_of: None,
         initialised,
+        targeted,
     })))
+}
+
+/// The domains whose code alone differs between two sets of variables, when nothing else does.
+pub fn code_only_change(before: &Value, after: &Value) -> Option<Vec<String>> {
+    let without_code = |vars: &Value| {
+        let mut vars = vars.clone();
+        if let Some(domains) = vars["domains"].as_object_mut() {
+            for d in domains.values_mut().filter_map(Value::as_object_mut) {
+                d.remove("s3_key");
+                d.remove("sha256_b64");
+            }
+        }
+        vars
+    };
+    if without_code(before) != without_code(after) {
+        return None;
+    }
+    let changed: Vec<String> = after["domains"]
+        .as_object()?
+        .iter()
+        .filter(|(name, d)| before["domains"][name.as_str()]["sha256_b64"] != d["sha256_b64"])
+        .map(|(name, _)| name.clone())
+        .collect();
+    (!changed.is_empty()).then_some(changed)
+}
+
+/// What a plan covers.
+pub(crate) struct Plan {
+    pub destroy: bool,
+    /// `-target` addresses; empty: the whole stage.
+    pub targets: Vec<String>,
+}
+
+impl Plan {
+    pub const WHOLE: Plan = Plan {
+        destroy: false,
+        targets: Vec::new(),
+    };
+    pub const DESTROY: Plan = Plan {
+        destroy: true,
+        targets: Vec::new(),
+    };
+
+    /// The functions (module instances) of `domains`; the whole stage when empty.
+    fn targeting(domains: &[String]) -> Plan {
+        Plan {
+            destroy: false,
+            targets: domains
+                .iter()
+                .map(|d| format!("-target=module.app.module.function[\"{d}\"]"))
+                .collect(),
+        }
+    }
 }
 
 /// The release a rollback goes back to, and its plan.
@@ -226,7 +300,7 @@ pub async fn prepare_rollback(
         frontend: target.fingerprint.frontend.clone(),
     };
     let (summary, initialised) =
-        plan_terraform(stage, session, &vars, false, interrupt, reporter).await?;
+        plan_terraform(stage, session, &vars, &Plan::WHOLE, interrupt, reporter).await?;
     Ok(Planned {
         summary: Some(summary),
         tfvars: vars,
@@ -237,6 +311,7 @@ pub async fn prepare_rollback(
         uploads: upload::UploadReport::default(),
         rollback_of: Some(target),
         initialised,
+        targeted: Vec::new(),
     })
 }
 
@@ -683,7 +758,7 @@ pub(crate) async fn plan_terraform(
     stage: &Stage<'_>,
     session: &Session,
     vars: &Value,
-    destroy: bool,
+    plan: &Plan,
     interrupt: &Interrupt,
     reporter: &dyn Reporter,
 ) -> Result<(PlanSummary, bool), DeployError> {
@@ -697,7 +772,7 @@ pub(crate) async fn plan_terraform(
     lock::ensure_unlocked(&session.aws, bucket, project, name).await?;
     let plan_path = stage.plan_path();
     let planned = terraform
-        .plan(&plan_path, destroy, &[], interrupt, reporter)
+        .plan(&plan_path, plan.destroy, &plan.targets, interrupt, reporter)
         .await;
     if let Err(DeployError::Terraform { message, .. }) = &planned {
         if message.contains("acquiring the state lock") {
@@ -719,4 +794,41 @@ pub(crate) async fn plan_terraform(
         plan::add_replace_reasons(&mut summary, &json);
     }
     Ok((summary, initialised))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::code_only_change;
+
+    fn vars(user: &str, ride: &str, memory: u32) -> serde_json::Value {
+        json!({
+            "project": "p",
+            "domains": {
+                "user": {"s3_key": format!("p/artifacts/{user}.zip"), "sha256_b64": user, "memory": memory},
+                "ride": {"s3_key": format!("p/artifacts/{ride}.zip"), "sha256_b64": ride, "memory": 512},
+            },
+            "layers": {"deps": {"s3_key": "p/artifacts/d.zip", "sha256_b64": "d"}},
+        })
+    }
+
+    #[test]
+    fn only_code_changes_take_the_fast_path() {
+        let before = vars("a", "b", 512);
+        assert_eq!(
+            code_only_change(&before, &vars("a2", "b", 512)),
+            Some(vec!["user".to_owned()])
+        );
+        assert_eq!(
+            code_only_change(&before, &vars("a2", "b2", 512)),
+            Some(vec!["ride".to_owned(), "user".to_owned()])
+        );
+        // A setting changed too, or nothing changed, or a layer changed: the whole stage.
+        assert_eq!(code_only_change(&before, &vars("a2", "b", 1024)), None);
+        assert_eq!(code_only_change(&before, &before), None);
+        let mut layer = vars("a", "b", 512);
+        layer["layers"]["deps"]["sha256_b64"] = json!("d2");
+        assert_eq!(code_only_change(&before, &layer), None);
+    }
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::bootstrap;
 use crate::context::{Session, Stage};
-use crate::deploy::plan_terraform;
+use crate::deploy::{Plan, plan_terraform};
 use crate::error::DeployError;
 use crate::interrupt::Interrupt;
 use crate::names;
@@ -47,7 +47,8 @@ pub async fn prepare(
 ) -> Result<PlanSummary, DeployError> {
     bootstrap::require(&session.aws, &session.buckets).await?;
     let vars = unprotected(vars, stage.protected());
-    let (summary, _) = plan_terraform(stage, session, &vars, true, interrupt, reporter).await?;
+    let (summary, _) =
+        plan_terraform(stage, session, &vars, &Plan::DESTROY, interrupt, reporter).await?;
     Ok(summary)
 }
 
@@ -80,7 +81,7 @@ pub async fn apply(
             stage,
             session,
             &unprotected(vars, true),
-            false,
+            &Plan::WHOLE,
             interrupt,
             reporter,
         )
@@ -109,7 +110,7 @@ pub async fn apply(
         stage,
         session,
         &unprotected(vars, stage.protected()),
-        true,
+        &Plan::DESTROY,
         interrupt,
         reporter,
     )

@@ -28,7 +28,7 @@ mod terraform;
 pub mod tfvars;
 pub mod upload;
 
-pub use aws::{Aws, Identity};
+pub use aws::{Aws, Identity, error_message as aws_error_message};
 pub use context::{Session, Stage};
 pub use error::DeployError;
 pub use interrupt::Interrupt;

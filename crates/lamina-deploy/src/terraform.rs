@@ -319,7 +319,7 @@ impl Terraform {
                     for l in detail.lines().filter(|l| !l.trim().is_empty()) {
                         captured.errors.push_str(&format!("  {l}\n"));
                     }
-                } else if let Some(r) = reporter {
+                } else if let Some(r) = reporter.filter(|_| !deliberate(summary)) {
                     r.event(Event::Warning(format!("Terraform: {summary}")));
                 }
             }
@@ -342,6 +342,13 @@ impl Terraform {
             .append(true)
             .open(&self.log)?)
     }
+}
+
+/// Warnings about what Lamina does on purpose (it targets only the functions whose code alone
+/// changed, and says so itself).
+fn deliberate(summary: &str) -> bool {
+    summary.starts_with("Resource targeting is in effect")
+        || summary.starts_with("Applied changes may be incomplete")
 }
 
 /// The changes a plan streamed (`planned_change` events' `change`) and its `outputs` event.

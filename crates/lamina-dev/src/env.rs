@@ -89,3 +89,40 @@ pub async fn prepare_env(
     });
     Ok(out)
 }
+
+/// The interpreter each domain's code is imported with: its own dev venv's (one per set of
+/// locks), and the first venv's for anything else. What `lamina openapi`, `lamina check` and the
+/// client regenerator of `lamina dev` import the apps with.
+#[derive(Debug, Clone)]
+pub struct DomainPythons {
+    pub default: PathBuf,
+    pub by_domain: std::collections::BTreeMap<String, PathBuf>,
+}
+
+impl DomainPythons {
+    pub fn of(envs: &[(lamina_runtime::EnvGroup, lamina_runtime::PythonEnv)]) -> Self {
+        Self {
+            default: envs
+                .first()
+                .map_or_else(|| PathBuf::from("python3"), |(_, env)| env.python.clone()),
+            by_domain: envs
+                .iter()
+                .flat_map(|(group, env)| {
+                    group
+                        .domains
+                        .iter()
+                        .map(|d| (d.clone(), env.python.clone()))
+                })
+                .collect(),
+        }
+    }
+
+    /// Prepares the stage's dev environments (as `lamina dev` would) and names their pythons.
+    pub async fn prepare(
+        config: &LoadedConfig,
+        stage: &str,
+        output: Arc<dyn DevOutput>,
+    ) -> Result<Self, DevError> {
+        Ok(Self::of(&prepare_env(config, stage, output).await?))
+    }
+}

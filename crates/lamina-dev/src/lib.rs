@@ -24,8 +24,9 @@ use lamina_runtime::{LogLine, Runtime, RuntimeConfig};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use env::prepare_env;
-pub use logs::{LogRecord, render_log_line};
+pub use env::{DomainPythons, prepare_env};
+pub use lamina_logfmt::render_log_line;
+pub use logs::LogRecord;
 
 /// Where `lamina dev` listens and what it starts.
 #[derive(Debug, Clone)]
@@ -310,15 +311,7 @@ async fn serve(
     let invoker = Arc::new(adapters::RuntimeInvoker::new(runtime.clone(), reports));
     // The frontend's typed client follows the domains' routes (see openapi.rs), each domain
     // imported in its own dev venv.
-    let python_by_domain: BTreeMap<String, std::path::PathBuf> = envs
-        .iter()
-        .flat_map(|(group, env)| {
-            group
-                .domains
-                .iter()
-                .map(|d| (d.clone(), env.python.clone()))
-        })
-        .collect();
+    let pythons = DomainPythons::of(&envs);
     let regenerator = options
         .frontend
         .then(|| {
@@ -329,8 +322,8 @@ async fn serve(
             openapi::start(
                 config.clone(),
                 view.name.to_owned(),
-                default_python.clone(),
-                python_by_domain,
+                pythons.default.clone(),
+                pythons.by_domain.clone(),
                 jwt_env,
                 output.clone(),
             )

@@ -198,6 +198,26 @@ pub fn new_project(opts: &NewProject) -> Result<Written, ScaffoldError> {
     })
 }
 
+/// The Terraform of CI access, `infra/terraform/ci` and `modules/ci_oidc`, as `lamina new` writes
+/// them: `lamina ci github` adds the files a project made before them lacks.
+pub fn ci_infra_files(
+    project: &str,
+    region: &str,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, ScaffoldError> {
+    let vars = Vars::from([
+        ("project", project.to_owned()),
+        ("region", region.to_owned()),
+    ]);
+    let mut files = FileSet::default();
+    files.add_dir(dir("infra/ci"), Path::new("infra/terraform/ci"), &vars)?;
+    files.add_dir(
+        dir("infra/modules/ci_oidc"),
+        Path::new("infra/terraform/modules/ci_oidc"),
+        &vars,
+    )?;
+    Ok(files.files.into_iter().collect())
+}
+
 /// Adds a domain to the project of `config_path`: its files under `backend/<name>` and its table
 /// in `lamina.toml`, keeping that file's comments and formatting.
 pub fn add_domain(

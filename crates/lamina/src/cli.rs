@@ -81,19 +81,22 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Release a stage's state lock left behind by a crashed run.
     Unlock(UnlockArgs),
-    /// Tail a domain's logs.
-    Logs(StageArgs),
+    /// Show a stage's logs from CloudWatch: one domain, every domain, or one request.
+    Logs(LogsArgs),
     /// Print a token of a test user for the local Cognito.
     Token(TokenArgs),
     /// Set, list or remove a stage's secrets (SSM SecureString parameters).
     #[command(subcommand)]
     Secret(SecretCommand),
-    /// Check the project: config, generated files, limits.
-    Check(StageArgs),
+    /// Check the project before pushing: config, Terraform, limits, client, URLs, secrets.
+    Check(CheckArgs),
     /// Merge the domains' OpenAPI documents; generate the frontend's typed client
     Openapi(OpenapiArgs),
-    /// Generate CI workflows for the project.
-    Ci(StageArgs),
+    /// Write or update the project's CI workflows.
+    #[command(subcommand)]
+    Ci(CiCommand),
+    /// Estimate a stage's monthly AWS cost from lamina.toml and the expected traffic.
+    Cost(CostArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -186,8 +189,14 @@ pub struct BuildArgs {
     /// (`public.ecr.aws/sam/build-pythonX.Y`), for packages without wheels. Needs Docker.
     #[arg(long)]
     pub docker: bool,
-    /// Allow zips over Lambda's 50 MB direct-upload limit; the manifest marks them `upload: "s3"`.
+    /// Refuse zips over Lambda's 50 MB limit for uploading a zip straight to Lambda (for other
+    /// deploy tools that do so). `lamina deploy` goes through S3, where that limit does not
+    /// apply; the manifest marks larger zips `upload: "s3"`.
     #[arg(long)]
+    pub direct_upload: bool,
+    /// Zips over 50 MB are allowed by default now (deploys go through S3); kept so that scripts
+    /// that pass it keep working.
+    #[arg(long, hide = true)]
     pub s3_upload: bool,
     /// After building, import each function as Lambda would and report its cold start; fails
     /// when a domain's `init_budget_ms` is exceeded.
@@ -486,17 +495,6 @@ pub struct RunArgs {
     pub command: Vec<String>,
 }
 
-/// Arguments of the commands whose issues have not landed yet.
-#[derive(Debug, Args)]
-pub struct StageArgs {
-    /// Stage to act on.
-    #[arg(long, short, default_value = "dev")]
-    pub stage: String,
-    /// Further arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
-}
-
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// Test user the token is for, one of `[[auth.test_users]]` in lamina.toml.
@@ -523,4 +521,87 @@ pub struct TokenArgs {
 pub struct CompletionsArgs {
     /// Shell to print the script for.
     pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `lamina logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Domain whose logs to show; every domain when omitted.
+    pub domain: Option<String>,
+    /// Stage whose logs to show.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// Keep showing new events as they arrive (Ctrl-C stops).
+    #[arg(long, short)]
+    pub follow: bool,
+    /// How far back to start: a duration (`30s`, `10m`, `2h`, `1d`) or a time
+    /// (`2026-12-01T10:00:00Z`). 10 minutes by default, 24 hours with `--request`.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// A CloudWatch filter pattern: `ERROR`, `"exact phrase"`, `{ $.level = "ERROR" }`.
+    #[arg(long, value_name = "PATTERN", conflicts_with = "request")]
+    pub filter: Option<String>,
+    /// One request across every domain: API Gateway's request id (the `apigw-requestid`
+    /// header, the correlation id) or Lambda's.
+    #[arg(long, value_name = "ID")]
+    pub request: Option<String>,
+    /// One JSON object per event on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Milliseconds between reads in follow mode.
+    #[arg(long, default_value_t = 2000, value_name = "MS", hide = true)]
+    pub poll_ms: u64,
+}
+
+/// Arguments of `lamina check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print the results as JSON on stdout (for CI).
+    #[arg(long)]
+    pub json: bool,
+    /// Skip a check by name (`terraform`, `checkov`, `build`, `openapi`, ...). Repeat, or
+    /// separate with commas.
+    #[arg(long, value_name = "CHECK", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Run only these checks.
+    #[arg(long, value_name = "CHECK", value_delimiter = ',')]
+    pub only: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write `.github/workflows/ci.yml` (pull requests) and `deploy.yml` (main), or update
+    /// their Lamina blocks; edits outside the blocks are kept.
+    Github(CiGithubArgs),
+}
+
+/// Arguments of `lamina ci github`.
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// Change nothing; fail when a workflow differs from what would be written (for CI).
+    #[arg(long)]
+    pub check: bool,
+    /// Print what would change, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Arguments of `lamina cost`.
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Stage to estimate.
+    #[arg(long, short, default_value = "dev")]
+    pub stage: String,
+    /// API requests a month, over all domains: `250000`, `250k`, `1M`, `1M/month`.
+    #[arg(long, default_value = "1M", value_name = "N")]
+    pub requests: String,
+    /// Monthly active users who sign in (Cognito MAUs); 1 per 100 requests by default.
+    #[arg(long, value_name = "N")]
+    pub users: Option<String>,
+    /// Average duration of a warm request in ms, when `lamina build --profile` has no measure.
+    #[arg(long, value_name = "MS")]
+    pub duration_ms: Option<f64>,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -42,6 +42,16 @@ impl CliError {
         }
     }
 
+    /// A library's error: the user's to fix or Lamina's own, with its hint.
+    pub fn classified(message: String, user_error: bool, hint: Option<String>) -> Self {
+        let e = if user_error {
+            Self::user(message)
+        } else {
+            Self::internal(message)
+        };
+        e.maybe_hint(hint)
+    }
+
     #[must_use]
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());

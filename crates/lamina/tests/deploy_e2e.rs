@@ -540,7 +540,23 @@ fn a_stage_from_first_deploy_to_destroy() {
         json!(["function user"]),
         "{plan}"
     );
+    assert_eq!(
+        plan["targeted"],
+        json!(["user"]),
+        "only the user function is planned: {plan}"
+    );
     moto.lamina_ok(&root, &["deploy", "--stage", "dev", "--yes"]);
+    // Planning only that function left nothing behind: the whole stage's plan is empty.
+    let whole = moto.terraform(
+        &root.join("infra/terraform/dev"),
+        &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+    );
+    assert_eq!(
+        whole.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&whole.stdout)
+    );
     let live_after = live(&moto, "dev");
     for ((d, v0, h0), (_, v1, h1)) in live_before.iter().zip(&live_after) {
         if d == "user" {

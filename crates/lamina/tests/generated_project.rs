@@ -136,7 +136,7 @@ fn generated_project_passes_its_own_checks() {
     let checkov = std::env::var_os("LAMINA_CHECKOV")
         .expect("set LAMINA_CHECKOV to a checkov binary (scripts/test installs one)");
     check(
-        Command::new(checkov)
+        Command::new(&checkov)
             .args([
                 "-d",
                 ".",
@@ -180,6 +180,63 @@ fn generated_project_passes_its_own_checks() {
     assert!(
         total < 150_000,
         "the first page needs {total} bytes of gzipped JS (budget: 150 KB): {files:?}"
+    );
+
+    // pre-commit: every generated hook is local and passes offline on the project as it is (the
+    // typed client refreshed for the added domain first), `lamina check` before a push included.
+    check(
+        lamina(&root).args(["openapi"]),
+        "lamina openapi (for the added domain)",
+    );
+    let git = |args: &[&str]| {
+        check(
+            Command::new("git")
+                .args(args)
+                .current_dir(&root)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com"),
+            &format!("git {args:?}"),
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    let cilint = PathBuf::from(
+        std::env::var_os("LAMINA_CILINT").expect("scripts/env.sh sets LAMINA_CILINT"),
+    );
+    let lamina_bin = PathBuf::from(env!("CARGO_BIN_EXE_lamina"));
+    let mut path = vec![bin.clone(), lamina_bin.parent().unwrap().to_path_buf()];
+    path.push(PathBuf::from(&checkov).parent().unwrap().to_path_buf());
+    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap()));
+    let pre_commit = |stage: &str| {
+        let mut cmd = Command::new(cilint.join("pre-commit"));
+        cmd.args([
+            "run",
+            "--all-files",
+            "--show-diff-on-failure",
+            "--hook-stage",
+            stage,
+        ])
+        .current_dir(&root)
+        .env("PATH", std::env::join_paths(&path).unwrap())
+        .env("PRE_COMMIT_HOME", tmp.path().join("pre-commit-home"));
+        if let Some(rc) = terraform(&root, tmp.path())
+            .get_envs()
+            .find(|(k, _)| *k == "TF_CLI_CONFIG_FILE")
+            .and_then(|(_, v)| v)
+        {
+            cmd.env("TF_CLI_CONFIG_FILE", rc);
+        }
+        cmd
+    };
+    check(
+        &mut pre_commit("pre-commit"),
+        "pre-commit run (commit hooks)",
+    );
+    check(
+        &mut pre_commit("pre-push"),
+        "pre-commit run (lamina check before a push)",
     );
 }
 

@@ -26,6 +26,14 @@ pub(crate) fn domain(
             written.files.len()
         ),
     );
+    // The new domain's path filter and test job, in workflows `lamina ci github` manages.
+    let root = config.parent().unwrap_or(Path::new("."));
+    let workflows = root.join(".github/workflows");
+    if workflows.join("ci.yml").is_file() && workflows.join("deploy.yml").is_file() {
+        let loaded = lamina_config::LoadedConfig::load(config)?;
+        let changes = crate::commands::ci::write(&loaded, lamina_ci::Mode::Write)?;
+        crate::commands::ci::report(&changes, lamina_ci::Mode::Write, printer);
+    }
     printer.info(
         "The frontend's typed client learns its routes from `lamina openapi` (`lamina dev` runs it by itself).",
     );

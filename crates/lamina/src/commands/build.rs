@@ -63,7 +63,7 @@ fn options(args: &BuildArgs, printer: Printer) -> Result<BuildOptions, CliError>
         locked: args.locked,
         slim,
         docker: args.docker,
-        s3_upload: args.s3_upload,
+        s3_upload: !args.direct_upload,
         python: args.python.clone(),
         notice: notice(printer),
         shared_cache: if args.no_cache {
@@ -196,6 +196,7 @@ fn profile(
     );
     reporter.clear();
     let profiles = result?;
+    save_profile(config, &options.stage, &profiles, printer);
     let mut over = Vec::new();
     let mut bad_probe = Vec::new();
     for p in &profiles {
@@ -249,6 +250,25 @@ fn profile(
         ));
     }
     Ok(())
+}
+
+/// `.lamina/build/<stage>/profile.json`: the last measured cold starts, which `lamina cost` prices.
+fn save_profile(
+    config: &LoadedConfig,
+    stage: &str,
+    profiles: &[lamina_build::profile::FunctionProfile],
+    printer: Printer,
+) {
+    let path = config
+        .root
+        .join(".lamina/build")
+        .join(stage)
+        .join("profile.json");
+    let text = serde_json::to_string_pretty(profiles).expect("profiles serialise");
+    let tmp = path.with_extension("json.tmp");
+    if let Err(e) = std::fs::write(&tmp, text + "\n").and_then(|()| std::fs::rename(&tmp, &path)) {
+        printer.diagnostic(&format!("warning: cannot write {}: {e}", path.display()));
+    }
 }
 
 pub(crate) fn lock(

@@ -35,7 +35,7 @@ impl From<DeployError> for CliError {
 
 /// The stage, with lamina.toml's own diagnostic (and "did you mean") for an unknown name. A stage
 /// added to lamina.toml after `lamina new` gets its Terraform root here, from the template.
-fn stage<'a>(
+pub(crate) fn stage<'a>(
     config: &'a LoadedConfig,
     name: &str,
     printer: Printer,
@@ -56,7 +56,7 @@ fn stage<'a>(
 }
 
 /// The AWS SDK is asynchronous; each command runs on one runtime.
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -808,13 +808,22 @@ fn plan_json(stage: &Stage<'_>, session: &Session, planned: &deploy::Planned) ->
         "data_loss": summary.data_loss().collect::<Vec<_>>(),
         "uploads": planned.uploads,
         "current_release": planned.previous.as_ref().map(|r| r.id),
+        "targeted": planned.targeted,
         "log": stage.log_path(),
     })
 }
 
 fn print_plan(stage: &Stage<'_>, session: &Session, planned: &deploy::Planned, printer: Printer) {
     match &planned.summary {
-        Some(summary) => print_summary(stage, session, summary, planned.previous.as_ref(), printer),
+        Some(summary) => {
+            print_summary(stage, session, summary, planned.previous.as_ref(), printer);
+            if !planned.targeted.is_empty() {
+                printer.info(&format!(
+                    "  Only the code of {} changed: only its function was planned and refreshed (`--force` plans the whole stage).",
+                    planned.targeted.join(", ")
+                ));
+            }
+        }
         None => printer.status(
             "Plan",
             &format!(

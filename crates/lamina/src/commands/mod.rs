@@ -2,8 +2,12 @@
 
 mod add;
 mod build;
+mod check;
+mod ci;
+mod cost;
 mod deploy;
 mod dev;
+mod logs;
 mod new;
 mod openapi;
 mod routes;
@@ -15,7 +19,7 @@ use std::path::PathBuf;
 use clap::CommandFactory;
 use lamina_config::LoadedConfig;
 
-use crate::cli::{AddCommand, Cli, Command};
+use crate::cli::{AddCommand, CiCommand, Cli, Command};
 use crate::error::CliError;
 use crate::printer::Printer;
 
@@ -47,23 +51,14 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         Command::Releases(args) => deploy::releases(&load(config, printer)?, &args, printer),
         Command::Destroy(args) => deploy::destroy(&load(config, printer)?, &args, printer),
         Command::Unlock(args) => deploy::unlock(&load(config, printer)?, &args, printer),
-        Command::Logs(_) => not_yet("logs", 0),
+        Command::Logs(args) => logs::run(&load(config, printer)?, &args, printer),
         Command::Token(args) => token::run(&load(config, printer)?, &args, printer),
         Command::Secret(command) => deploy::secret(&load(config, printer)?, command, printer),
-        Command::Check(_) => not_yet("check", 0),
+        Command::Check(args) => check::run(&config_path(config)?, &args, printer),
         Command::Openapi(args) => openapi::run(&load(config, printer)?, &args, printer),
-        Command::Ci(_) => not_yet("ci", 0),
+        Command::Ci(CiCommand::Github(args)) => ci::github(&load(config, printer)?, &args, printer),
+        Command::Cost(args) => cost::run(&load(config, printer)?, &args, printer),
     }
-}
-
-/// Commands whose issue has not landed say so and fail, rather than pretend.
-fn not_yet(command: &str, issue: u32) -> Result<(), CliError> {
-    let err = CliError::internal(format!("`lamina {command}` is not implemented yet"));
-    Err(if issue > 0 {
-        err.hint(format!("it is tracked in issue #{issue}"))
-    } else {
-        err.hint("it comes with a later issue (see docs/roadmap.md)")
-    })
 }
 
 /// `--config`, or `lamina.toml` found from the current directory upwards.

@@ -52,6 +52,9 @@ pub(crate) fn run(args: &NewArgs, printer: Printer) -> Result<(), CliError> {
         architecture,
     };
     let written = lamina_templates::new_project(&opts)?;
+    // The CI workflows come from lamina.toml, as `lamina ci github` writes them.
+    let config = lamina_config::LoadedConfig::load(&written.root.join(lamina_config::FILE_NAME))?;
+    let workflows = crate::commands::ci::write(&config, lamina_ci::Mode::Write)?;
     for file in &written.files {
         printer.debug(&format!("  {}", file.display()));
     }
@@ -61,7 +64,7 @@ pub(crate) fn run(args: &NewArgs, printer: Printer) -> Result<(), CliError> {
             "project `{}` in {} ({} files, {} domains: {}) in {} ms",
             opts.name,
             written.root.display(),
-            written.files.len(),
+            written.files.len() + workflows.len(),
             opts.domains.len(),
             opts.domains.join(", "),
             started.elapsed().as_millis()

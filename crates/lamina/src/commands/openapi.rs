@@ -32,29 +32,16 @@ pub(crate) fn run(
         // The dev venvs `lamina dev` uses (one per set of locks): each domain is imported in its own.
         let output: std::sync::Arc<dyn lamina_dev::DevOutput> =
             std::sync::Arc::new(super::run::Quiet(printer));
-        let envs = lamina_dev::prepare_env(config, view.name, output)
+        let pythons = lamina_dev::DomainPythons::prepare(config, view.name, output)
             .await
             .map_err(|e| {
                 let hint = e.hint();
                 CliError::user(format!("cannot prepare the Python environment: {e}"))
                     .maybe_hint(hint)
             })?;
-        let python = envs.first().map_or_else(
-            || std::path::PathBuf::from("python3"),
-            |(_, env)| env.python.clone(),
-        );
-        let python_by_domain = envs
-            .iter()
-            .flat_map(|(group, env)| {
-                group
-                    .domains
-                    .iter()
-                    .map(|d| (d.clone(), env.python.clone()))
-            })
-            .collect();
         let options = Options {
-            python,
-            python_by_domain,
+            python: pythons.default,
+            python_by_domain: pythons.by_domain,
             out_dir: out_dir.clone(),
             client: !args.no_client,
             mode: if args.check { Mode::Check } else { Mode::Write },
@@ -107,7 +94,7 @@ pub(crate) fn run(
 }
 
 /// The issuer and audiences the domains would see under `lamina dev` on its default port.
-fn jwt_env(config: &LoadedConfig) -> BTreeMap<String, String> {
+pub(crate) fn jwt_env(config: &LoadedConfig) -> BTreeMap<String, String> {
     let auth = &config.config.auth;
     let (issuer, audiences) = match &auth.dev_issuer {
         Some(issuer) => (issuer.clone(), auth.dev_audiences.clone()),

@@ -25,4 +25,6 @@ module "app" {
   routes             = var.routes
   auth               = var.auth
   network            = var.network
+
+  function_permissions_boundary = var.function_permissions_boundary
 }

@@ -148,6 +148,7 @@ module "function" {
   policy_statements  = each.value.iam_statements
 
   cloudwatch_logs_retention_in_days = var.log_retention_days
+  role_permissions_boundary         = var.function_permissions_boundary
 
   tags = merge(var.tags, { domain = each.key })
 }

@@ -224,3 +224,9 @@ variable "wait_for_deployment" {
   type        = bool
   default     = false
 }
+
+variable "function_permissions_boundary" {
+  description = "ARN of a permissions boundary for every function role (required by the CI deploy roles of modules/ci_oidc); null: none."
+  type        = string
+  default     = null
+}
