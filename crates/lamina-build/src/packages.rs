@@ -92,6 +92,9 @@ fn same(a: &Entry, b: &Entry) -> bool {
     a.crc32 == b.crc32 && a.size == b.size && a.mode == b.mode && a.data == b.data
 }
 
+/// Each package's key and its entries.
+type Built<'k> = Vec<(&'k str, Vec<Entry>)>;
+
 /// Installs the missing pins, gives each its own directory, slims them, compiles all their
 /// modules in one pool on every core, and returns each package's entries; `None` when the
 /// installed files cannot be told apart by distribution.
@@ -101,7 +104,7 @@ fn build<'k>(
     missing: &[(&'k str, &Pin)],
     pyc_prefix: &str,
     reporter: &dyn Reporter,
-) -> Result<Option<Vec<(&'k str, Vec<Entry>)>>, BuildError> {
+) -> Result<Option<Built<'k>>, BuildError> {
     if missing.is_empty() {
         return Ok(Some(Vec::new()));
     }
@@ -111,8 +114,16 @@ fn build<'k>(
     // each distribution's files, as its RECORD lists them, move to a directory of its own.
     let all = staging.0.join("all");
     let lock = staging.0.join("requirements.lock");
-    fs_err::write(&lock, missing.iter().map(|(_, p)| p.text.as_str()).collect::<String>())?;
-    project.uv()?.install(&project.root, &lock, &all, &project.target)?;
+    fs_err::write(
+        &lock,
+        missing
+            .iter()
+            .map(|(_, p)| p.text.as_str())
+            .collect::<String>(),
+    )?;
+    project
+        .uv()?
+        .install(&project.root, &lock, &all, &project.target)?;
     fs_err::create_dir_all(&all)?;
     let names: Vec<&str> = missing.iter().map(|(_, p)| p.name.as_str()).collect();
     let Some(sites) = split_by_record(&all, &staging.0, &names)? else {

@@ -101,7 +101,12 @@ pub(crate) fn check_imports(
     let mut layouts = Vec::new();
     for (name, _) in &pending {
         reporter.on_step(&format!("function {name}"), "import check");
-        layouts.push(profile::layout(&project.root, manifest, name, stand_in.as_deref())?);
+        layouts.push(profile::layout(
+            &project.root,
+            manifest,
+            name,
+            stand_in.as_deref(),
+        )?);
     }
     let outcomes: Vec<Result<Outcome, BuildError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = pending
