@@ -28,14 +28,15 @@ def test_the_cold_start_metric_comes_once(
     fresh = importlib.reload(handler)
     capsys.readouterr()
 
-    assert fresh.handler(http_event("GET", f"{prefix}/health"), lambda_context)["statusCode"] == 200
+    event = http_event("GET", f"{prefix}/health")
+
+    assert fresh.handler(event, lambda_context)["statusCode"] == 200
     # Metrics are flushed as CloudWatch EMF on stdout.
     first = [json.loads(line) for line in emf_lines(capsys.readouterr().out)]
-    assert [m["Name"] for line in first for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]] == [
-        "ColdStart"
-    ]
+    names = [m["Name"] for line in first for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    assert names == ["ColdStart"]
 
-    assert fresh.handler(http_event("GET", f"{prefix}/health"), lambda_context)["statusCode"] == 200
+    assert fresh.handler(event, lambda_context)["statusCode"] == 200
     # A warm invocation that adds no metric of its own writes none.
     assert emf_lines(capsys.readouterr().out) == []
 
