@@ -51,13 +51,15 @@ def run(**env: str) -> tuple[list[list[dict[str, Any]]], str]:
         if not k.startswith(("POWERTOOLS_", "AWS_LAMBDA_", "_X_AMZN"))
     }
     environ.update(
-        PYTHONPATH=str(SHARED),
-        POWERTOOLS_SERVICE_NAME="ride",
-        POWERTOOLS_METRICS_NAMESPACE="rides",
-        POWERTOOLS_LOG_LEVEL="INFO",
-        AWS_LAMBDA_FUNCTION_NAME="rides-dev-ride",
-        POWERTOOLS_TRACE_DISABLED="1",
-        **env,
+        {
+            "PYTHONPATH": str(SHARED),
+            "POWERTOOLS_SERVICE_NAME": "ride",
+            "POWERTOOLS_METRICS_NAMESPACE": "rides",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "AWS_LAMBDA_FUNCTION_NAME": "rides-dev-ride",
+            "POWERTOOLS_TRACE_DISABLED": "1",
+            **env,
+        }
     )
     # The test's own interpreter and script: no untrusted input.
     out = subprocess.run(  # noqa: S603
