@@ -13,8 +13,10 @@ what never changes in a running function is done once, on its first invocation.
   are flushed after each invocation that added some; an invocation that added none writes none.
 - The X-Ray SDK is imported, and the Powertools `tracer` created, only when tracing is on: in
   Lambda, unless `POWERTOOLS_TRACE_DISABLED` is set (`lamina dev` and the tests set it). Then each
-  invocation is a `## handler` subsegment annotated with `ColdStart` and `Service`. App code may
-  use `tracer` freely: it is created on first use.
+  invocation is a `## handler` subsegment annotated with `ColdStart` and `Service`, and each
+  library X-Ray traces (boto3/botocore, requests, httpx, http.client, SQLAlchemy, database
+  drivers) is patched when the app imports it, not imported at cold start to be patched. App code
+  may use `tracer` freely: it is created on first use.
 
 Mangum's line per request (`GET /user/health 200`) is left out: API Gateway's access log already
 has one per request, and CloudWatch bills every line. Mangum's errors are still logged. For a line
@@ -53,6 +55,46 @@ def tracing_enabled() -> bool:
     )
 
 
+# The libraries X-Ray can trace, by the module whose import makes each traceable, with X-Ray's
+# name for it. Powertools' `auto_patch` imports every one that is installed at cold start, used or
+# not (botocore's client alone takes ~80 ms); each is patched here when the app imports it instead.
+XRAY_PATCHES = {
+    # Powertools itself imports the (light) `botocore` package; clients come from botocore.client.
+    "botocore.client": "botocore",
+    "aiobotocore": "aiobotocore",
+    "pynamodb": "pynamodb",
+    "requests": "requests",
+    "httpx": "httpx",
+    "http.client": "httplib",
+    "sqlite3": "sqlite3",
+    "mysql.connector": "mysql",
+    "pymysql": "pymysql",
+    "psycopg2": "psycopg2",
+    "psycopg": "psycopg",
+    "pg8000": "pg8000",
+    "sqlalchemy": "sqlalchemy_core",
+    "pymongo": "pymongo",
+}
+
+
+def _patch_on_import() -> None:
+    """Patch each library of `XRAY_PATCHES` now if it is loaded, else right after its import."""
+    import sys
+
+    import wrapt
+    from aws_xray_sdk.core import patch
+
+    def hook(name: str) -> Callable[[Any], None]:
+        # Never fail the app's import because tracing could not patch a library.
+        return lambda _module: patch([name], raise_errors=False)
+
+    for module, name in XRAY_PATCHES.items():
+        if module in sys.modules:
+            patch([name], raise_errors=False)
+        else:
+            wrapt.register_post_import_hook(hook(name), module)
+
+
 class LazyTracer:
     """The Powertools `Tracer`, created (with the X-Ray SDK imported) on first use."""
 
@@ -61,7 +103,9 @@ class LazyTracer:
 
     def get(self) -> Tracer:
         if self._tracer is None:
-            self._tracer = Tracer()
+            self._tracer = Tracer(auto_patch=False)
+            if not self._tracer.disabled:
+                _patch_on_import()
         return self._tracer
 
     def __getattr__(self, name: str) -> Any:

@@ -14,6 +14,7 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1]
 
 SCRIPT = """
+import json
 import sys
 from types import SimpleNamespace
 
@@ -39,11 +40,16 @@ for n, add_metric in enumerate([False, False, True, False], start=1):
     event = {"requestContext": {"requestId": f"api-{n}"}, "add_metric": add_metric}
     assert handler(event, context) == {"statusCode": 200}
     print(f"--- end {n}", flush=True)
-print("modules", " ".join(sorted(m for m in sys.modules if m.startswith("aws_xray_sdk"))))
+xray = sorted(m for m in sys.modules if m.startswith("aws_xray_sdk"))
+botocore_at_cold_start = "botocore.client" in sys.modules
+import sqlite3  # noqa: E402,F401  (a library X-Ray traces, imported by the app after the start)
+
+patched = sorted(sys.modules["aws_xray_sdk.core.patcher"]._PATCHED_MODULES) if xray else []
+print("state", json.dumps({"xray": xray, "botocore": botocore_at_cold_start, "patched": patched}))
 """
 
 
-def run(**env: str) -> tuple[list[list[dict[str, Any]]], str]:
+def run(**env: str) -> tuple[list[list[dict[str, Any]]], dict[str, Any]]:
     """Four invocations (the third adds an app metric); per invocation, the JSON lines printed."""
     environ = {
         k: v
@@ -72,15 +78,15 @@ def run(**env: str) -> tuple[list[list[dict[str, Any]]], str]:
         timeout=60,
     ).stdout
     invocations: list[list[dict[str, Any]]] = [[]]
-    modules = ""
+    state: dict[str, Any] = {}
     for line in out.splitlines():
         if line.startswith("--- end"):
             invocations.append([])
-        elif line.startswith("modules"):
-            modules = line.removeprefix("modules").strip()
+        elif line.startswith("state "):
+            state = json.loads(line.removeprefix("state "))
         else:
             invocations[-1].append(json.loads(line))
-    return invocations[:4], modules
+    return invocations[:4], state
 
 
 def logs(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -131,14 +137,22 @@ def test_a_provisioned_concurrency_init_is_not_a_cold_start() -> None:
 
 @pytest.mark.parametrize("disabled", ["1", "true"])
 def test_the_xray_sdk_is_not_imported_when_tracing_is_off(disabled: str) -> None:
-    _, modules = run(POWERTOOLS_TRACE_DISABLED=disabled)
+    _, state = run(POWERTOOLS_TRACE_DISABLED=disabled)
 
-    assert modules == ""
+    assert state["xray"] == []
 
 
-def test_the_xray_sdk_is_loaded_when_tracing_is_on() -> None:
-    # No X-Ray daemon here: the SDK would only log that it cannot send, so tell it not to try.
-    invocations, modules = run(POWERTOOLS_TRACE_DISABLED="0", AWS_XRAY_SDK_ENABLED="false")
+def test_with_tracing_on_libraries_are_patched_when_the_app_imports_them() -> None:
+    # As in Lambda (LAMBDA_TASK_ROOT), where the SDK takes sampling decisions from the trace header.
+    invocations, state = run(
+        POWERTOOLS_TRACE_DISABLED="0",
+        LAMBDA_TASK_ROOT=str(SHARED),
+        _X_AMZN_TRACE_ID="Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0",
+    )
 
-    assert "aws_xray_sdk" in modules.split()
+    assert "aws_xray_sdk" in state["xray"]
     assert [len(logs(lines)) for lines in invocations] == [1, 1, 1, 1]
+    # Not imported at cold start just to be patched (Powertools' auto_patch would)...
+    assert state["botocore"] is False
+    # ...and patched once the app imports it.
+    assert "sqlite3" in state["patched"]
