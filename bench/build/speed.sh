@@ -11,6 +11,8 @@
 #   PARTS="lamina uvicorn" CONNS=16 bench/dev/run.sh
 #
 # Usage: bench/build/speed.sh [path/to/lamina]     (default: target/release/lamina)
+# BASELINE_LAMINA=path/to/an/earlier/lamina adds naive pip of the example that lamina generates
+# (the template before issue 11, when it is a build of an earlier commit).
 # Needs python3.11 with pip, and uv (PATH, LAMINA_UV or what scripts/env.sh installs). Prints a
 # Markdown report on stdout. COLD_RUNS (default 5) cold project builds.
 set -euo pipefail
@@ -56,6 +58,16 @@ naive() { # naive pip -t of each function's requirements and code, as a user wit
   done
 }
 naive_s=$(secs naive)
+if [ -n "${BASELINE_LAMINA:-}" ]; then
+  "$BASELINE_LAMINA" new rides --path "$W/base" --python 3.11 >/dev/null 2>&1
+  (cd "$W/base" && for d in $DOMAINS; do
+    reqs=(-r backend/layers/deps/requirements.txt)
+    grep -qv '^\s*#' "backend/$d/requirements.txt" 2>/dev/null && reqs+=(-r "backend/$d/requirements.txt")
+    $PY -m pip install -q --platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.11 \
+      --implementation cp -t "$W/base-$d" "${reqs[@]}" 2>/dev/null
+    cp -r "backend/$d/handler.py" "backend/$d/app" backend/shared/shared "$W/base-$d/"
+  done)
+fi
 RUNTIME=$($PY - "$("$LAMINA" cache dir)" <<'EOF'
 import pathlib, sys
 dirs = sorted(d for d in pathlib.Path(sys.argv[1]).glob("v1/runtime/*") if (d / ".complete").is_file())
@@ -65,11 +77,16 @@ EOF
 [ -n "$RUNTIME" ] || { echo "no runtime stand-in in $("$LAMINA" cache dir)" >&2; exit 1; }
 extract() { rm -rf "$2"; mkdir -p "$2"; $PY -m zipfile -e "$1" "$2"; }
 for l in deps shared; do extract "$M/layers/$l.zip" "$W/opt-$l"; done
-declare -A L_INIT N_INIT
+declare -A L_INIT N_INIT B_INIT
 for d in $DOMAINS; do
   extract "$M/functions/$d.zip" "$W/task-$d"
-  L_INIT[$d]=$($PY "$HERE/inittime.py" 10 "/$d" "$W/task-$d" "$W/opt-deps/python" "$W/opt-shared/python" "$RUNTIME")
-  N_INIT[$d]=$($PY "$HERE/inittime.py" 10 "/$d" "$W/naive-$d")
+done
+for round in 1 2; do # interleaved, so that load hits every variant alike; the second round counts
+  for d in $DOMAINS; do
+    L_INIT[$d]=$($PY "$HERE/inittime.py" 10 "/$d" "$W/task-$d" "$W/opt-deps/python" "$W/opt-shared/python" "$RUNTIME")
+    N_INIT[$d]=$($PY "$HERE/inittime.py" 10 "/$d" "$W/naive-$d")
+    [ -n "${BASELINE_LAMINA:-}" ] && B_INIT[$d]=$($PY "$HERE/inittime.py" 10 "/$d" "$W/base-$d")
+  done
 done
 
 # ---- 3. per invocation, in-process ----
@@ -91,12 +108,14 @@ Load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg). lami
 
 ## Cold start: import + first event, ms (median of 10 fresh processes; tracing on, as on Lambda)
 
-| function | lamina import / first event | naive pip import / first event | lamina total vs naive |
-|---|---|---|---|
+| function | lamina import / first event | naive pip, same code | lamina vs naive | naive pip, template before${BASELINE_LAMINA:+ ($("$BASELINE_LAMINA" --version | cut -d' ' -f2))} | lamina vs that |
+|---|---|---|---|---|---|
 EOF
+pct() { $PY -c "print(f'{100*(($1+$2)/($3+$4)-1):+.0f} %')"; }
 for d in $DOMAINS; do
   read li le <<<"${L_INIT[$d]}"; read ni ne <<<"${N_INIT[$d]}"
-  echo "| $d | $li / $le | $ni / $ne | $($PY -c "print(f'{100*(($li+$le)/($ni+$ne)-1):+.0f} %')") |"
+  if [ -n "${BASELINE_LAMINA:-}" ]; then read bi be <<<"${B_INIT[$d]}"; base="$bi / $be | $(pct "$li" "$le" "$bi" "$be")"; else base="n/a | n/a"; fi
+  echo "| $d | $li / $le | $ni / $ne | $(pct "$li" "$le" "$ni" "$ne") | $base |"
 done
 cat <<EOF
 
