@@ -31,7 +31,11 @@ sys.stderr.write("BENCH " + json.dumps([(t1 - t0) * 1000, (t2 - t1) * 1000, r["s
 '''
 
 n, prefix, paths = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-env = {"AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+# Lambda's reserved variables matter: the X-Ray SDK, for one, takes its sampling decisions from the
+# trace header when LAMBDA_TASK_ROOT is set, and otherwise builds a botocore client at import.
+env = {"LAMBDA_TASK_ROOT": paths[0], "LAMBDA_RUNTIME_DIR": "/var/runtime",
+       "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+       "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
        "LAMINA_PROJECT": "rides", "LAMINA_STAGE": "dev", "LAMINA_ROUTE_PREFIX": prefix,
        "POWERTOOLS_SERVICE_NAME": prefix.strip("/"), "POWERTOOLS_METRICS_NAMESPACE": "rides",
        "_X_AMZN_TRACE_ID": "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0",

@@ -77,7 +77,8 @@ done
 
 # ---- init time: median of 10 fresh processes each ----
 "$LAMINA" build --profile --profile-runs 1 >/dev/null 2>&1   # makes the runtime stand-in (boto3/botocore)
-RUNTIME=$(cd "$(ls -d .lamina/cache/v1/runtime/*/ | head -1)" && pwd)
+# the stand-in lives in the per-user build cache (`lamina cache dir`)
+RUNTIME=$(ls -d "$("$LAMINA" cache dir)"/v1/runtime/*/ | head -1)
 extract() { rm -rf "$2"; mkdir -p "$2"; unzip -q "$1" -d "$2"; }
 declare -A L_INIT N_INIT NC_INIT
 for l in deps shared; do extract "$M/layers/$l.zip" "$W/opt-$l"; done

@@ -1,18 +1,31 @@
-"""Where a warm invocation of a generated domain's handler spends its CPU (in-process, no transport).
+"""The template's per-invocation overhead, in-process (no transport): CPU per call of the domain's
+`handler.handler` against a bare FastAPI app behind Mangum serving the same route, side by side.
 
-Usage (from the generated project root, with the dev venv's python):
-  .lamina/dev/venv/bin/python /work/main/bench/dev/profile_handler.py backend/user /user/health [N]
+Usage (from the generated project root, with a Python that has the deps layer installed, such as
+the domain's dev venv):
+  python bench/dev/profile_handler.py backend/user /user/health [N] [--cprofile]
+
+Each of ROUNDS rounds times N calls of every handler in turn (CPU time, `time.process_time`), so
+load from other processes hits all of them alike; the medians over rounds are printed, and the
+overhead is `handler.handler` minus the bare app. The bare app is `FastAPI()` with one `async def`
+route at the same path returning the same pydantic model as the template's health route, behind
+`Mangum(app, lifespan="off")`: what any FastAPI-on-Lambda app pays. `--cprofile` adds a profile of
+the template handler. The environment is a deployed stage's (log level INFO, tracing disabled as
+in `lamina dev`; set POWERTOOLS_LOG_LEVEL or POWERTOOLS_TRACE_DISABLED to change it).
 """
 
 import cProfile
-import json
+import io
 import os
 import pstats
+import statistics
 import sys
 import time
 
-domain_dir, path = os.path.abspath(sys.argv[1]), sys.argv[2]
-n = int(sys.argv[3]) if len(sys.argv) > 3 else 3000
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+domain_dir, path = os.path.abspath(args[0]), args[1]
+n = int(args[2]) if len(args) > 2 else 2000
+ROUNDS = int(os.environ.get("ROUNDS", "7"))
 name = os.path.basename(domain_dir)
 os.environ.update(
     {
@@ -22,8 +35,8 @@ os.environ.update(
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_SERVICE_NAME": name,
         "POWERTOOLS_METRICS_NAMESPACE": "rides",
-        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "DEBUG"),
-        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"),
+        "POWERTOOLS_TRACE_DISABLED": os.environ.get("POWERTOOLS_TRACE_DISABLED", "1"),
         "LAMINA_PROJECT": "rides",
         "LAMINA_STAGE": "dev",
         "LAMINA_ROUTE_PREFIX": f"/{name}",
@@ -54,33 +67,67 @@ event = {
                        "requestId": "abc=", "routeKey": "$default", "stage": "$default", "timeEpoch": 1795000000000},
     "isBase64Encoded": False,
 }
-import handler  # noqa: E402
 
+# Anything the handlers print (EMF metrics, log lines) goes to /dev/null while they are timed.
 devnull = open(os.devnull, "w")
 real_stdout = sys.stdout
-for _ in range(200):
-    sys.stdout = devnull
-    handler.handler(event, Ctx())
-sys.stdout = real_stdout
-
-
-def loop(fn):
-    sys.stdout = devnull
-    t = time.process_time()
-    for _ in range(n):
-        fn(event, Ctx())
-    sys.stdout = real_stdout
-    return (time.process_time() - t) * 1e6 / n
-
-
-print(f"handler.handler (Powertools decorators + Mangum): {loop(handler.handler):.0f} µs CPU/call")
-print(f"handler.asgi_handler (Mangum only):               {loop(handler.asgi_handler):.0f} µs CPU/call")
-print(f"json.loads+dumps of the event:                    {loop(lambda e, c: json.loads(json.dumps(e))):.1f} µs CPU/call")
-prof = cProfile.Profile()
 sys.stdout = devnull
-prof.enable()
-for _ in range(n):
-    handler.handler(event, Ctx())
-prof.disable()
+import handler  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+from mangum import Mangum  # noqa: E402
+from pydantic import BaseModel  # noqa: E402
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    stage: str
+
+
+bare_app = FastAPI()
+
+
+@bare_app.get(path)
+async def read_health() -> Health:
+    return Health(status="ok", service=name, stage="dev")
+
+
+bare = Mangum(bare_app, lifespan="off")
+handlers = {
+    "handler.handler (template)": handler.handler,
+    "handler.asgi_handler (Mangum + template app)": handler.asgi_handler,
+    "bare FastAPI + Mangum": bare,
+}
+ctx = Ctx()
+for fn in handlers.values():
+    assert fn(event, ctx)["statusCode"] == 200
+    for _ in range(200):
+        fn(event, ctx)
+times = {label: [] for label in handlers}
+for _ in range(ROUNDS):
+    for label, fn in handlers.items():
+        t = time.process_time()
+        for _ in range(n):
+            fn(event, ctx)
+        times[label].append((time.process_time() - t) * 1e6 / n)
 sys.stdout = real_stdout
-pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+
+median = {label: statistics.median(v) for label, v in times.items()}
+for label, m in median.items():
+    print(f"{label:46} {m:7.1f} µs CPU/call (rounds: {' '.join(f'{x:.0f}' for x in times[label])})")
+overhead = median["handler.handler (template)"] - median["bare FastAPI + Mangum"]
+wrapper = median["handler.handler (template)"] - median["handler.asgi_handler (Mangum + template app)"]
+print(f"template overhead over the bare app: {overhead:.1f} µs/call (of which the handler wrapper: {wrapper:.1f})")
+print(f"load average {os.getloadavg()[0]:.2f}; {ROUNDS} rounds of {n} calls; POWERTOOLS_LOG_LEVEL={os.environ['POWERTOOLS_LOG_LEVEL']}")
+
+if "--cprofile" in sys.argv:
+    prof = cProfile.Profile()
+    sys.stdout = devnull
+    prof.enable()
+    for _ in range(n):
+        handler.handler(event, ctx)
+    prof.disable()
+    sys.stdout = real_stdout
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(20)
+    print(out.getvalue())

@@ -106,6 +106,22 @@ pub fn compress_files(sources: &[Source]) -> std::io::Result<Vec<Entry>> {
         .collect()
 }
 
+/// Reads and compresses walked files in parallel, each named `prefix + path`.
+pub fn compress_walked(
+    files: &[crate::hash::FileEntry],
+    prefix: &str,
+) -> std::io::Result<Vec<Entry>> {
+    let sources: Vec<Source> = files
+        .iter()
+        .map(|f| Source {
+            name: format!("{prefix}{}", f.rel),
+            path: f.path.clone(),
+            executable: f.executable,
+        })
+        .collect();
+    compress_files(&sources)
+}
+
 /// What a written zip holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZipStats {

@@ -105,6 +105,15 @@ impl Cache {
 #[derive(Debug)]
 pub struct Staging(pub PathBuf);
 
+impl Staging {
+    /// The directory, no longer deleted on drop.
+    pub fn keep(self) -> PathBuf {
+        let dir = self.0.clone();
+        std::mem::forget(self);
+        dir
+    }
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);

@@ -17,7 +17,10 @@ pub mod hash;
 mod index;
 pub mod lock;
 pub mod manifest;
+mod modules;
+mod packages;
 pub mod profile;
+pub mod shared;
 pub mod slim;
 mod smoke;
 pub mod uv;
@@ -71,6 +74,12 @@ pub struct BuildOptions {
     pub notice: Option<Notice>,
     /// Import each function's handler as Lambda would after building (cached by artifact hash).
     pub import_check: bool,
+    /// The per-user cache that every project and checkout shares ([`shared`]): packages
+    /// installed, slimmed and compiled once, compiled modules, import checks. `None` builds
+    /// without it (everything for this build only, as before it existed).
+    pub shared_cache: Option<PathBuf>,
+    /// Its size cap: a build that grows it past the cap prunes the least recently used entries.
+    pub shared_cache_max: u64,
 }
 
 /// Receives a line for the user outside the progress display (uv being downloaded).
@@ -96,6 +105,8 @@ impl Default for BuildOptions {
             uv: None,
             notice: None,
             import_check: true,
+            shared_cache: shared::default_dir(),
+            shared_cache_max: shared::DEFAULT_MAX_SIZE,
         }
     }
 }
@@ -184,6 +195,7 @@ struct Project<'a> {
     uv: OnceLock<Result<Uv, String>>,
     python: OnceLock<Option<Interpreter>>,
     resolved_python: OnceLock<Option<Interpreter>>,
+    shared: OnceLock<Result<shared::SharedCache, String>>,
 }
 
 impl<'a> Project<'a> {
@@ -206,7 +218,91 @@ impl<'a> Project<'a> {
             uv: OnceLock::new(),
             python: OnceLock::new(),
             resolved_python: OnceLock::new(),
+            shared: OnceLock::new(),
         }
+    }
+
+    /// The shared cache, opened (and held, see [`shared::SharedCache`]) on first use; `None`
+    /// when turned off or unusable ([`Project::shared_warning`] says why).
+    fn shared(&self) -> Option<&shared::SharedCache> {
+        let dir = self.options.shared_cache.as_ref()?;
+        self.shared
+            .get_or_init(|| {
+                shared::SharedCache::open(dir).map_err(|e| {
+                    format!(
+                        "the shared build cache `{}` is unusable ({e}); built without it",
+                        dir.display()
+                    )
+                })
+            })
+            .as_ref()
+            .ok()
+    }
+
+    /// The stand-in for Lambda's own boto3/botocore (the import check and `--profile` put it
+    /// last on `sys.path`): in the shared cache, else in the project's; installed once.
+    fn runtime_stand_in(&self, layer_locks: &[PathBuf]) -> Result<Option<PathBuf>, BuildError> {
+        if !self.options.slim.has(Rule::AwsSdk) {
+            return Ok(None);
+        }
+        let Some((key, text)) = profile::stand_in_pins(&self.target, layer_locks)? else {
+            return Ok(None);
+        };
+        let shared = self.shared();
+        let base = shared.map_or_else(
+            || self.root.join(".lamina/cache/v1/runtime"),
+            shared::SharedCache::runtime_dir,
+        );
+        let dir = base.join(&key);
+        if dir.join(".complete").is_file() {
+            return Ok(Some(dir));
+        }
+        let _guard = shared
+            .map(|s| s.lock(&format!("runtime-{key}")))
+            .transpose()?;
+        if dir.join(".complete").is_file() {
+            return Ok(Some(dir));
+        }
+        let building = match shared {
+            Some(s) => s.temp_dir("runtime")?,
+            None => self.cache.staging("runtime")?.keep(),
+        };
+        let site = building.join("site");
+        profile::install_stand_in(
+            &site,
+            &self.root,
+            self.uv()?,
+            &self.target,
+            &text,
+            self.options.jobs,
+        )?;
+        if dir.exists() {
+            fs_err::remove_dir_all(&dir)?;
+        }
+        let installed = match shared {
+            Some(s) => s.install_dir(&site, &dir),
+            None => fs_err::create_dir_all(&base).and_then(|()| fs_err::rename(&site, &dir)),
+        };
+        let _ = fs_err::remove_dir_all(&building);
+        installed?;
+        Ok(Some(dir))
+    }
+
+    fn shared_warning(&self) -> Option<String> {
+        self.shared.get()?.as_ref().err().cloned()
+    }
+
+    /// What a package's files depend on besides the package: the artifact format, the target
+    /// and the slimming options (see [`shared::package_key`]).
+    fn package_target(&self) -> String {
+        format!(
+            "{};python={};platform={};glibc={};{}",
+            cache::FORMAT,
+            self.target.python.as_str(),
+            self.target.wheels.install.join(","),
+            self.target.wheels.glibc,
+            self.options.slim.key(self.compiler().is_some())
+        )
     }
 
     /// uv, found or obtained (downloaded once per user) the first time it is needed: a build
@@ -303,6 +399,15 @@ impl<'a> Project<'a> {
         specs
     }
 
+    /// The layers' lock files.
+    fn layer_locks(&self) -> Vec<PathBuf> {
+        self.lock_specs()
+            .iter()
+            .filter(|s| s.what.starts_with("layer "))
+            .map(|s| self.root.join(&s.path))
+            .collect()
+    }
+
     /// Checks every lock and re-locks the missing or stale ones (or fails with `--locked`).
     fn ensure_locks(
         &self,
@@ -366,6 +471,21 @@ impl<'a> Project<'a> {
         if let Some(record) = self.cache.lookup(&inputs) {
             return Ok((record, inputs, Status::Cached));
         }
+        // Packages come from the shared cache (any project's build of the same wheel for the
+        // same target), unless Docker installs them or installers' `.pyc` are kept.
+        if !docker
+            && self.options.slim.has(Rule::Pycache)
+            && let Some(shared) = self.shared()
+        {
+            let pins = lock::pins(pins_text);
+            if let Some(entries) =
+                packages::entries(self, shared, label, &pins, zip_prefix, pyc_prefix, reporter)?
+            {
+                reporter.on_step(label, "zipping");
+                let record = self.write_zip(&inputs, entries)?;
+                return Ok((record, inputs, Status::Built));
+            }
+        }
         reporter.on_step(label, "installing");
         let staging = self.cache.staging("deps")?;
         let lock = staging.0.join("requirements.lock");
@@ -396,16 +516,13 @@ impl<'a> Project<'a> {
         prefix: &str,
         mut extra: Vec<Entry>,
     ) -> Result<Record, BuildError> {
-        let sources: Vec<archive::Source> = files
-            .iter()
-            .map(|f| archive::Source {
-                name: format!("{prefix}{}", f.rel),
-                path: f.path.clone(),
-                executable: f.executable,
-            })
-            .collect();
-        let mut entries = archive::compress_files(&sources)?;
+        let mut entries = archive::compress_walked(files, prefix)?;
         entries.append(&mut extra);
+        self.write_zip(inputs, entries)
+    }
+
+    /// Writes entries as a zip into the project's store, recorded under `inputs`.
+    fn write_zip(&self, inputs: &str, entries: Vec<Entry>) -> Result<Record, BuildError> {
         let (bytes, stats) = archive::write(entries).map_err(|source| BuildError::Archive {
             path: self.cache.zip_path(inputs),
             source,
@@ -482,8 +599,18 @@ impl<'a> Project<'a> {
         extra: Vec<Entry>,
         reporter: &dyn Reporter,
     ) -> Result<Record, BuildError> {
-        let Some(python) = self.resolved_compiler() else {
+        if self.compiler().is_none() {
             reporter.on_step(label, "zipping");
+            return self.zip_files(inputs, files, prefix, extra);
+        }
+        if let Some(shared) = self.shared() {
+            let mut entries =
+                modules::entries(self, shared, label, files, prefix, pyc_prefix, reporter)?;
+            reporter.on_step(label, "zipping");
+            entries.extend(extra);
+            return self.write_zip(inputs, entries);
+        }
+        let Some(python) = self.resolved_compiler() else {
             return self.zip_files(inputs, files, prefix, extra);
         };
         reporter.on_step(label, "compiling");
@@ -736,9 +863,15 @@ pub fn build(
         .iter()
         .map(|(k, v)| (k.get_ref().clone(), v))
         .collect();
-    let results: Vec<Result<ArtifactReport, BuildError>> = std::thread::scope(|scope| {
+    let layer_locks = project.layer_locks();
+    let (results, stand_in) = std::thread::scope(|scope| {
         let project = &project;
         let layer_pins = &layer_pins;
+        // The import check's stand-in for the runtime's boto3 installs meanwhile (the first build
+        // on a machine); later builds find it in the shared cache.
+        let stand_in = options
+            .import_check
+            .then(|| scope.spawn(|| project.runtime_stand_in(&layer_locks)));
         let mut handles = Vec::new();
         for (name, layer) in &layer_jobs {
             handles.push(scope.spawn(move || {
@@ -771,10 +904,12 @@ pub fn build(
                 finish(project, Kind::Function, &d.name, result, start, reporter)
             }));
         }
-        handles
+        let results: Vec<Result<ArtifactReport, BuildError>> = handles
             .into_iter()
             .map(|h| h.join().expect("a build thread panicked"))
-            .collect()
+            .collect();
+        let stand_in = stand_in.map(|h| h.join().expect("a build thread panicked"));
+        (results, stand_in)
     });
     let mut artifacts = Vec::new();
     for r in results {
@@ -796,26 +931,31 @@ pub fn build(
         cache::write_atomic(&manifest_path, json.as_bytes())?;
     }
     let mut warnings = warnings;
-    if options.import_check {
-        let locks: Vec<PathBuf> = specs
-            .iter()
-            .filter(|s| s.what.starts_with("layer "))
-            .map(|s| project.root.join(&s.path))
-            .collect();
-        for warning in smoke::check_imports(&project, &manifest, &locks, reporter)? {
+    if let Some(warning) = project.shared_warning() {
+        reporter.on_warning(&warning);
+        warnings.push(warning);
+    }
+    if let Some(stand_in) = stand_in {
+        for warning in smoke::check_imports(&project, &manifest, stand_in, reporter)? {
             reporter.on_warning(&warning);
             warnings.push(warning);
         }
     }
+    // The build is done with the shared cache: release it, and keep it under its cap.
+    let grew = project.shared().is_some_and(shared::SharedCache::grew);
+    let pyc_found = project.compiler().is_some();
+    let python_version = project.target.python.as_str();
+    drop(project);
+    if grew && let Some(dir) = &options.shared_cache {
+        shared::enforce_cap(dir, options.shared_cache_max)?;
+    }
     let pyc = if !options.slim.compile {
         Err("turned off with `--no-compile`".into())
-    } else if project.compiler().is_some() {
+    } else if pyc_found {
         Ok(())
     } else {
         Err(format!(
-            "no Python {} interpreter here (`python{}` on PATH or `LAMINA_PYTHON`), so modules will be compiled on every cold start",
-            project.target.python.as_str(),
-            project.target.python.as_str()
+            "no Python {python_version} interpreter here (`python{python_version}` on PATH or `LAMINA_PYTHON`), so modules will be compiled on every cold start"
         ))
     };
     Ok(BuildOutcome {
@@ -1095,6 +1235,17 @@ pub fn read_manifest(root: &Path, stage: &str) -> Result<Manifest, BuildError> {
     Ok(manifest)
 }
 
+/// The stand-in for Lambda's own boto3/botocore at the versions the layers' locks dropped (what
+/// the import check and `--profile` put last on `sys.path`), installed once; `None` when the
+/// locks drop nothing or the `aws-sdk` rule is off.
+pub fn runtime_stand_in(
+    config: &LoadedConfig,
+    options: &BuildOptions,
+) -> Result<Option<PathBuf>, BuildError> {
+    let project = Project::new(config, options);
+    project.runtime_stand_in(&project.layer_locks())
+}
+
 /// Profiles the cold start of every function of the stage's last build (see [`profile`]).
 pub fn profile_functions(
     config: &LoadedConfig,
@@ -1112,17 +1263,7 @@ pub fn profile_functions(
             BuildError::NoInterpreter("lamina build --profile".into(), version.into())
         })?,
     };
-    let locks: Vec<PathBuf> = project
-        .lock_specs()
-        .iter()
-        .filter(|s| s.what.starts_with("layer "))
-        .map(|s| project.root.join(&s.path))
-        .collect();
-    let stand_in = if options.slim.has(Rule::AwsSdk) {
-        profile::runtime_stand_in(&project.root, project.uv()?, &project.target, &locks)?
-    } else {
-        None
-    };
+    let stand_in = project.runtime_stand_in(&project.layer_locks())?;
     let mut out = Vec::new();
     for domain in manifest.functions.keys() {
         let label = format!("function {domain}");

@@ -242,6 +242,32 @@ fn via_name(s: &str) -> String {
     }
 }
 
+/// What identifies a pin's files whatever the lock's formatting: its requirement with the name
+/// normalised (`name==version`, extras and markers as written), and its wheel hashes, sorted.
+pub fn pin_identity(pin_text: &str) -> (String, Vec<String>) {
+    let mut words = pin_text
+        .split_whitespace()
+        .filter(|w| *w != "\\")
+        .peekable();
+    let mut spec = String::new();
+    while let Some(w) = words.next_if(|w| !w.starts_with("--")) {
+        if !spec.is_empty() {
+            spec.push(' ');
+        }
+        spec.push_str(w.trim_end_matches('\\'));
+    }
+    let cut = spec
+        .find(|c: char| "=<>!~;[ @".contains(c))
+        .unwrap_or(spec.len());
+    let spec = format!("{}{}", normalize(&spec[..cut]), &spec[cut..]);
+    let mut hashes: Vec<String> = words
+        .filter_map(|w| w.strip_prefix("--hash="))
+        .map(str::to_owned)
+        .collect();
+    hashes.sort();
+    (spec, hashes)
+}
+
 /// PEP 503 normalisation.
 pub fn normalize(name: &str) -> String {
     name.to_ascii_lowercase().replace(['_', '.'], "-")
@@ -326,6 +352,23 @@ pub fn pyproject_names(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pin_is_identified_by_its_requirement_and_hashes_only() {
+        let a = "PyJWT[crypto]==2.15.1 \\\n    --hash=sha256:bb \\\n    --hash=sha256:aa\n";
+        let b = "pyjwt[crypto]==2.15.1 --hash=sha256:aa --hash=sha256:bb\n";
+        let (spec, hashes) = pin_identity(a);
+        assert_eq!(spec, "pyjwt[crypto]==2.15.1");
+        assert_eq!(hashes, ["sha256:aa", "sha256:bb"]);
+        assert_eq!(pin_identity(a), pin_identity(b));
+        assert_ne!(
+            pin_identity(a),
+            pin_identity("pyjwt[crypto]==2.15.2 --hash=sha256:aa\n")
+        );
+        let marked =
+            pin_identity("greenlet==3.3.0 ; python_version < \"3.14\" \\\n    --hash=sha256:cc\n");
+        assert_eq!(marked.0, "greenlet==3.3.0 ; python_version < \"3.14\"");
+    }
 
     #[test]
     fn requested_names_skip_options_and_markers() {

@@ -308,14 +308,12 @@ pub fn slowest_imports(stderr: &str, n: usize) -> Vec<(String, f64)> {
     list
 }
 
-/// Installs what the layers dropped as runtime-provided (boto3, botocore, ...) at the locked
-/// versions into a cache directory that stands in for Lambda's `/var/runtime`.
-pub fn runtime_stand_in(
-    root: &Path,
-    uv: &crate::Uv,
+/// What the layers dropped as runtime-provided (boto3, botocore, ...) at their locked versions,
+/// as lock text, with the key of the stand-in that installs them; `None` when nothing was.
+pub fn stand_in_pins(
     target: &crate::Target,
     locks: &[PathBuf],
-) -> Result<Option<PathBuf>, BuildError> {
+) -> Result<Option<(String, String)>, BuildError> {
     let mut text = String::new();
     for lock in locks {
         let content = fs_err::read_to_string(lock)?;
@@ -333,19 +331,28 @@ pub fn runtime_stand_in(
     let key = hash::sha256_hex(
         format!("{}{}{text}", target.platform(), target.python.as_str()).as_bytes(),
     );
-    let dir = root.join(".lamina/cache/v1/runtime").join(&key[..16]);
-    if !dir.join(".complete").is_file() {
-        let lock = root
-            .join(".lamina/cache/v1/runtime")
-            .join(format!("{}.lock", &key[..16]));
-        fs_err::create_dir_all(&dir)?;
-        fs_err::write(&lock, &text)?;
-        uv.install(root, &lock, &dir, target)?;
-        // Lambda's own boto3 ships compiled; so does the stand-in, or it would dominate the profile.
-        if let Some(python) = Interpreter::find(target.python.as_str()) {
-            python.compile(&dir, "/var/runtime", 2)?;
-        }
-        fs_err::write(dir.join(".complete"), "")?;
+    Ok(Some((key[..16].to_owned(), text)))
+}
+
+/// Installs `text` (the stand-in's pins) into the directory `site` and compiles it, as Lambda's
+/// own boto3 ships compiled (or it would dominate the profile); marks it complete last.
+pub fn install_stand_in(
+    site: &Path,
+    root: &Path,
+    uv: &crate::Uv,
+    target: &crate::Target,
+    text: &str,
+    workers: usize,
+) -> Result<(), BuildError> {
+    fs_err::create_dir_all(site)?;
+    let lock = site.with_extension("lock");
+    fs_err::write(&lock, text)?;
+    let installed = uv.install(root, &lock, site, target);
+    let _ = fs_err::remove_file(&lock);
+    installed?;
+    if let Some(python) = Interpreter::find(target.python.as_str()) {
+        python.compile(site, "/var/runtime", workers)?;
     }
-    Ok(Some(dir))
+    fs_err::write(site.join(".complete"), "")?;
+    Ok(())
 }

@@ -165,7 +165,7 @@ fn ancestors_dropped(options: &SlimOptions, rel: &str) -> bool {
 }
 
 /// The path field of a `RECORD` line (CSV; paths with commas are quoted).
-fn record_path(line: &str) -> &str {
+pub(crate) fn record_path(line: &str) -> &str {
     if let Some(rest) = line.strip_prefix('"') {
         rest.split('"').next().unwrap_or("")
     } else {
@@ -174,7 +174,7 @@ fn record_path(line: &str) -> &str {
 }
 
 /// `a/../b` → `b`; paths that leave the root → `None`.
-fn normalize_rel(path: &str) -> Option<String> {
+pub(crate) fn normalize_rel(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for p in path.split('/') {
         match p {
@@ -262,6 +262,77 @@ impl Interpreter {
             }
             _ => self.clone(),
         }
+    }
+
+    /// Compiles each `(source, pyc, name recorded in the pyc)` to an unchecked-hash `.pyc`, as
+    /// `compileall` does for each file of a directory (the same `py_compile` call, so the same
+    /// bytes), on `workers` processes. Returns whether each one compiled: a source that does not
+    /// (Python 2 files in some wheels) gets no `.pyc`, as with `compileall`.
+    pub fn compile_files(
+        &self,
+        jobs: &[(PathBuf, PathBuf, String)],
+        scratch: &Path,
+        workers: usize,
+    ) -> Result<Vec<bool>, BuildError> {
+        const SCRIPT: &str = r#"
+import json, py_compile, sys
+MODE = py_compile.PycInvalidationMode.UNCHECKED_HASH
+def one(job):
+    try:
+        py_compile.compile(job[0], cfile=job[1], dfile=job[2], doraise=True, invalidation_mode=MODE)
+        return True
+    except Exception:
+        return False
+if __name__ == "__main__":
+    with open(sys.argv[1]) as f:
+        jobs = json.load(f)
+    workers = int(sys.argv[2])
+    if workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(workers) as pool:
+            done = list(pool.map(one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+    else:
+        done = [one(job) for job in jobs]
+    with open(sys.argv[3], "w") as f:
+        json.dump(done, f)
+"#;
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        fs_err::create_dir_all(scratch)?;
+        let input = scratch.join("compile-jobs.json");
+        let output = scratch.join("compile-done.json");
+        let list: Vec<(String, String, &str)> = jobs
+            .iter()
+            .map(|(s, c, d)| {
+                (
+                    s.to_string_lossy().into_owned(),
+                    c.to_string_lossy().into_owned(),
+                    d.as_str(),
+                )
+            })
+            .collect();
+        fs_err::write(
+            &input,
+            serde_json::to_vec(&list).map_err(std::io::Error::other)?,
+        )?;
+        let script = scratch.join("lamina_compile.py");
+        fs_err::write(&script, SCRIPT)?;
+        let mut cmd = Command::new(&self.path);
+        cmd.arg("-I")
+            .arg(&script)
+            .arg(&input)
+            .arg(workers.max(1).min(jobs.len()).to_string())
+            .arg(&output)
+            .env("PYTHONHASHSEED", "0")
+            .env_remove("SOURCE_DATE_EPOCH");
+        crate::uv::run(&mut cmd)?;
+        let done: Vec<bool> =
+            serde_json::from_slice(&fs_err::read(&output)?).map_err(std::io::Error::other)?;
+        if done.len() != jobs.len() {
+            return Err(std::io::Error::other("the compiler answered for too few files").into());
+        }
+        Ok(done)
     }
 
     pub fn compile(&self, dir: &Path, prefix: &str, workers: usize) -> Result<(), BuildError> {

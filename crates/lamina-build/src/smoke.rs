@@ -4,8 +4,9 @@
 //! fail on the first request in the cloud); any other exception at import is a warning, since it
 //! may need what only the cloud has (a secret, a database).
 //!
-//! The result is kept under `.lamina/cache/v1/imports/<key>`, the key being the hash of the
-//! function's and its layers' zips: an unchanged build imports nothing, and spawns nothing.
+//! The result is kept in the shared cache's `imports/<key>` (or `.lamina/cache/v1/imports/<key>`
+//! without it), the key being the hash of the function's and its layers' zips and of its
+//! environment: an unchanged build imports nothing, and spawns nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,13 +33,19 @@ with open(out, "w") as f:
 "#;
 
 /// Imports every function's handler whose artifacts have no recorded result; returns warnings.
+/// `stand_in` is the runtime's boto3 stand-in, or why there is none; it only matters when a
+/// handler has to be imported.
 pub(crate) fn check_imports(
     project: &Project<'_>,
     manifest: &Manifest,
-    layer_locks: &[PathBuf],
+    stand_in: Result<Option<PathBuf>, BuildError>,
     reporter: &dyn Reporter,
 ) -> Result<Vec<String>, BuildError> {
-    let dir = project.root.join(".lamina/cache/v1/imports");
+    // Verdicts are keyed by the artifacts' hashes, so any project's check of the same bytes counts.
+    let dir = project.shared().map_or_else(
+        || project.root.join(".lamina/cache/v1/imports"),
+        crate::shared::SharedCache::imports_dir,
+    );
     let mut todo = Vec::new();
     for (name, function) in &manifest.functions {
         let mut key = format!(
@@ -88,18 +95,36 @@ pub(crate) fn check_imports(
         ));
         return Ok(warnings);
     };
-    let stand_in = if project.options.slim.has(crate::Rule::AwsSdk) {
-        profile::runtime_stand_in(&project.root, project.uv()?, &project.target, layer_locks)?
-    } else {
-        None
-    };
+    let stand_in = stand_in?;
+    // Extracted one after the other (functions share their layers' directories), then one
+    // fresh interpreter per function, all at once.
+    let mut layouts = Vec::new();
+    for (name, _) in &pending {
+        reporter.on_step(&format!("function {name}"), "import check");
+        layouts.push(profile::layout(
+            &project.root,
+            manifest,
+            name,
+            stand_in.as_deref(),
+        )?);
+    }
+    let outcomes: Vec<Result<Outcome, BuildError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pending
+            .iter()
+            .zip(&layouts)
+            .map(|((name, _), layout)| {
+                let python = &python;
+                scope.spawn(move || import_handler(project, &manifest.stage, name, layout, python))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an import check thread panicked"))
+            .collect()
+    });
     let mut failures = Vec::new();
-    for (name, marker) in pending {
-        let label = format!("function {name}");
-        reporter.on_step(&label, "import check");
-        let layout = profile::layout(&project.root, manifest, name, stand_in.as_deref())?;
-        let outcome = import_handler(project, &manifest.stage, name, &layout, &python)?;
-        match outcome {
+    for ((_, marker), outcome) in pending.into_iter().zip(outcomes) {
+        match outcome? {
             Outcome::Ok => crate::cache::write_atomic(marker, b"")?,
             Outcome::Warning(text) => {
                 crate::cache::write_atomic(marker, text.as_bytes())?;

@@ -26,16 +26,24 @@ fn scramble(dir: &Path, mtime: SystemTime, mode: u32) {
     }
 }
 
+/// The same bytes whichever way a build gets its packages and `.pyc`: three checkouts at other
+/// paths, with other mtimes and umasks; the first with an empty shared cache (every package
+/// installed, slimmed and compiled on its own), the second from that cache (without uv or Python:
+/// nothing may be installed or compiled), the third without the shared cache (the whole lock
+/// installed into one directory and compiled by `compileall`, as before the cache existed).
 #[test]
 fn two_checkouts_build_identical_bytes() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");
     let b = tmp.path().join("checkout-with-a-longer-path/b");
+    let c = tmp.path().join("c");
     tiny(&a, "x86_64");
     // The locks are committed: lock once, then "check out" twice.
     lamina_build::lock(&load(&a), &options(), false, &Silent).unwrap();
-    std::fs::create_dir_all(&b).unwrap();
-    copy_tree(&a, &b);
+    for other in [&b, &c] {
+        std::fs::create_dir_all(other).unwrap();
+        copy_tree(&a, other);
+    }
     scramble(
         &a,
         SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000),
@@ -43,21 +51,40 @@ fn two_checkouts_build_identical_bytes() {
     );
     scramble(&b, SystemTime::now(), 0o600);
 
-    let one = build(&a);
-    let two = build(&b);
+    let shared = Some(tmp.path().join("shared"));
+    let build_with = |root: &Path, options: lamina_build::BuildOptions| {
+        lamina_build::build(&load(root), &options, &Silent).expect("the build succeeds")
+    };
+    let one = build_with(
+        &a,
+        lamina_build::BuildOptions {
+            shared_cache: shared.clone(),
+            ..options()
+        },
+    );
+    let missing = tmp.path().join("not-installed");
+    let two = build_with(
+        &b,
+        lamina_build::BuildOptions {
+            shared_cache: shared.clone(),
+            uv: Some(missing.join("uv")),
+            python: Some(missing.join("python3.11")),
+            ..options()
+        },
+    );
+    let three = build_with(
+        &c,
+        lamina_build::BuildOptions {
+            shared_cache: None,
+            ..options()
+        },
+    );
     assert!(one.pyc.is_ok(), "python3.11 compiles .pyc: {:?}", one.pyc);
     assert_eq!(one.artifacts.len(), 4);
-    for x in &one.artifacts {
-        let y = find(&two, x.kind, &x.name);
-        assert_eq!(
-            x.sha256,
-            y.sha256,
-            "{} differs between checkouts",
-            x.label()
-        );
-        assert_eq!(x.zipped, y.zipped);
+    for other in [&two, &three] {
+        assert_same_bytes(&one, other);
+        assert_eq!(one.manifest, other.manifest);
     }
-    assert_eq!(one.manifest, two.manifest);
     let bytes_a = std::fs::read(&one.manifest_path).unwrap();
     let bytes_b = std::fs::read(&two.manifest_path).unwrap();
     assert_eq!(bytes_a, bytes_b, "manifest.json differs");
@@ -108,6 +135,47 @@ fn two_checkouts_build_identical_bytes() {
     }
     assert!(listing.contains("python/markupsafe/__init__.py"));
     assert!(listing.contains("python/mangum-0.19.0.dist-info/METADATA"));
+}
+
+/// Two builds at once on an empty shared cache: one makes each package while the other waits for
+/// it (never reading half an entry), and both get the same bytes. A build that grows the cache
+/// past its cap prunes it; pruning never breaks the next build.
+#[test]
+fn concurrent_builds_share_the_cache_and_it_stays_under_its_cap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    tiny(&a, "x86_64");
+    lamina_build::lock(&load(&a), &options(), false, &Silent).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    copy_tree(&a, &b);
+    let shared = tmp.path().join("shared");
+    let with_shared = || lamina_build::BuildOptions {
+        shared_cache: Some(shared.clone()),
+        ..options()
+    };
+    let (one, two) = std::thread::scope(|s| {
+        let x = s.spawn(|| lamina_build::build(&load(&a), &with_shared(), &Silent).unwrap());
+        let y = s.spawn(|| lamina_build::build(&load(&b), &with_shared(), &Silent).unwrap());
+        (x.join().unwrap(), y.join().unwrap())
+    });
+    assert_same_bytes(&one, &two);
+    assert!(lamina_build::shared::size(&shared) > 100_000);
+
+    // Over its cap, the cache is pruned by the build that grew it.
+    std::fs::remove_dir_all(a.join(".lamina")).unwrap();
+    lamina_build::shared::prune(&shared, 0, true).unwrap();
+    let capped = lamina_build::build(
+        &load(&a),
+        &lamina_build::BuildOptions {
+            shared_cache_max: 1,
+            ..with_shared()
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(lamina_build::shared::size(&shared), 0);
+    assert_same_bytes(&one, &capped);
 }
 
 #[test]

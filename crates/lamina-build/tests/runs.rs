@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use lamina_build::{BuildOptions, Kind, Silent};
+use lamina_build::{Kind, Silent};
 use lamina_config::{Architecture, PythonVersion};
 
 /// Extracts with Python's own `zipfile`, not with Lamina's reader, and runs the handler in
@@ -58,10 +58,7 @@ fn the_template_project_builds_and_answers_200() {
     })
     .unwrap();
     let config = load(&root);
-    let options = BuildOptions {
-        uv: Some(uv()),
-        ..BuildOptions::default()
-    };
+    let options = options();
     let outcome = lamina_build::build(&config, &options, &Silent).unwrap();
     let m = &outcome.manifest;
     assert_eq!(m.version, 1);
@@ -97,18 +94,13 @@ fn the_template_project_builds_and_answers_200() {
     assert!(names(Kind::Layer, "shared").contains(&"python/shared/__init__.py".to_owned()));
 
     // The runtime's boto3/botocore, at the locked versions (as Lambda's /var/runtime).
-    let target = lamina_build::Target {
-        python: PythonVersion::Py311,
-        architecture: Architecture::X86_64,
-        wheels: lamina_config::WheelPlatform::new(PythonVersion::Py311, Architecture::X86_64, None),
-    };
-    let runtime = lamina_build::profile::runtime_stand_in(
-        &root,
-        &lamina_build::Uv { path: uv() },
-        &target,
-        &[root.join("backend/layers/deps/requirements.lock")],
-    )
-    .unwrap();
+    let runtime = lamina_build::runtime_stand_in(&config, &options).unwrap();
+    assert!(
+        runtime
+            .as_ref()
+            .is_some_and(|r| r.join("botocore/__init__.py").is_file()),
+        "{runtime:?}"
+    );
     for domain in ["user", "ride", "payment"] {
         let f = &m.functions[domain];
         let layers: Vec<String> = f

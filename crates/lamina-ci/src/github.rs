@@ -60,11 +60,13 @@ fn setup_terraform() -> String {
     )
 }
 
-/// `lamina` itself (cached per version) and its build cache (`.lamina/cache`: slimmed, zipped
-/// layers and functions by input hash, so an unchanged layer is never rebuilt).
+/// `lamina` itself (cached per version) and its build caches: the project's (`.lamina/cache`:
+/// zipped layers and functions by input hash, so an unchanged layer is never rebuilt) and the
+/// per-user one (`~/.cache/lamina/build`: each wheel installed, slimmed and compiled once, so a
+/// changed lock rebuilds only the packages it changed). Lamina prunes the latter to its cap.
 fn setup_lamina() -> String {
     format!(
-        "      - name: Lamina (cached per version)\n        id: lamina-bin\n        uses: {cache}\n        with:\n          path: ~/.cargo/bin/lamina\n          key: lamina-bin-${{{{ runner.os }}}}-${{{{ env.LAMINA_VERSION }}}}\n      - name: Install lamina\n        if: steps.lamina-bin.outputs.cache-hit != 'true'\n        run: cargo install --locked --git {LAMINA_GIT} --tag \"v${{LAMINA_VERSION}}\" lamina\n      - name: Lamina's build cache\n        uses: {cache}\n        with:\n          path: .lamina/cache\n          key: lamina-build-${{{{ runner.os }}}}-${{{{ hashFiles('lamina.toml', 'backend/**/requirements*.txt', 'backend/**/*.lock', 'backend/**/*.py') }}}}\n          restore-keys: lamina-build-${{{{ runner.os }}}}-\n",
+        "      - name: Lamina (cached per version)\n        id: lamina-bin\n        uses: {cache}\n        with:\n          path: ~/.cargo/bin/lamina\n          key: lamina-bin-${{{{ runner.os }}}}-${{{{ env.LAMINA_VERSION }}}}\n      - name: Install lamina\n        if: steps.lamina-bin.outputs.cache-hit != 'true'\n        run: cargo install --locked --git {LAMINA_GIT} --tag \"v${{LAMINA_VERSION}}\" lamina\n      - name: Lamina's build cache\n        uses: {cache}\n        with:\n          path: |\n            .lamina/cache\n            ~/.cache/lamina/build\n          key: lamina-build-${{{{ runner.os }}}}-${{{{ env.PYTHON_VERSION }}}}-${{{{ hashFiles('lamina.toml', 'backend/**/requirements*.txt', 'backend/**/*.lock', 'backend/**/*.py') }}}}\n          restore-keys: lamina-build-${{{{ runner.os }}}}-${{{{ env.PYTHON_VERSION }}}}-\n",
         cache = pins::CACHE
     )
 }

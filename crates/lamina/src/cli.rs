@@ -58,6 +58,9 @@ pub enum Command {
     Build(BuildArgs),
     /// Write the hash-pinned lock of every dependency layer (and domain) for the Lambda platform.
     Lock(LockArgs),
+    /// Manage the per-user build cache that every project shares (compiled packages, modules).
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Run the whole stack locally: API Gateway, Lambda workers, Cognito and the frontend.
     Dev(DevArgs),
     /// Run a command with a domain's environment and the dev venv (migrations, seeds, its tests):
@@ -208,6 +211,30 @@ pub struct BuildArgs {
     /// Print the manifest as JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Build without the per-user cache: every package is installed, slimmed and compiled for
+    /// this build only (the artifacts are the same).
+    #[arg(long, env = "LAMINA_NO_CACHE")]
+    pub no_cache: bool,
+}
+
+/// `lamina cache ...`.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Print the cache's directory (`LAMINA_CACHE_DIR`, else `$XDG_CACHE_HOME/lamina`, else
+    /// `~/.cache/lamina`, then `build/`): what CI keeps between runs.
+    Dir,
+    /// Remove the least recently used entries until the cache is under its size cap.
+    Prune(CachePruneArgs),
+    /// Remove every entry.
+    Clean,
+}
+
+/// Arguments of `lamina cache prune`.
+#[derive(Debug, Args)]
+pub struct CachePruneArgs {
+    /// The size to prune to (`500M`, `2G`); `LAMINA_CACHE_MAX_SIZE` or 5G by default.
+    #[arg(long, value_name = "SIZE")]
+    pub max_size: Option<String>,
 }
 
 /// The slimming rules `--keep` accepts.

@@ -224,11 +224,11 @@ fn workflows_validate_and_updates_keep_the_users_edits() {
         std::fs::read_to_string(flows.join("deploy.yml")).unwrap()
     );
     assert!(!both.contains("secrets.") && !both.contains("aws-access-key-id"));
-    // Caches: uv, npm, Lamina's build cache.
+    // Caches: uv, npm, Lamina's build caches (the project's and the per-user one).
     assert!(
         both.contains("enable-cache: true")
             && both.contains("cache: npm")
-            && both.contains("path: .lamina/cache")
+            && both.contains("path: |\n            .lamina/cache\n            ~/.cache/lamina/build\n")
     );
     // Every action pinned by a full commit SHA.
     let mut all_uses = Vec::new();

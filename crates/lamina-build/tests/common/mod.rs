@@ -24,9 +24,12 @@ pub fn uv() -> PathBuf {
     local
 }
 
+/// Options for a test build: the shared cache is one for all these tests (never the user's), so
+/// a package is built once per machine; tests about the cache itself pass their own.
 pub fn options() -> BuildOptions {
     BuildOptions {
         uv: Some(uv()),
+        shared_cache: Some(std::env::temp_dir().join("lamina-build-tests-shared")),
         ..BuildOptions::default()
     }
 }
@@ -131,6 +134,17 @@ pub fn find<'a>(
         .iter()
         .find(|a| a.kind == kind && a.name == name)
         .unwrap_or_else(|| panic!("no {} {name}", kind.as_str()))
+}
+
+/// Every artifact of `one` has the same bytes in `other`.
+pub fn assert_same_bytes(one: &lamina_build::BuildOutcome, other: &lamina_build::BuildOutcome) {
+    for x in &one.artifacts {
+        let y = find(other, x.kind, &x.name);
+        assert_eq!(x.sha256, y.sha256, "{} differs", x.label());
+        assert_eq!(x.zipped, y.zipped);
+    }
+    assert_eq!(one.manifest.layers.len(), other.manifest.layers.len());
+    assert_eq!(one.manifest.functions.len(), other.manifest.functions.len());
 }
 
 /// The names of the artifacts that were built (not cached), sorted.

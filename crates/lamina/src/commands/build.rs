@@ -12,7 +12,7 @@ use lamina_build::{
 };
 use lamina_config::LoadedConfig;
 
-use crate::cli::{BuildArgs, LockArgs};
+use crate::cli::{BuildArgs, CacheCommand, LockArgs};
 use crate::error::CliError;
 use crate::printer::Printer;
 
@@ -49,7 +49,7 @@ fn notice(printer: Printer) -> Option<lamina_build::Notice> {
     )))
 }
 
-fn options(args: &BuildArgs, printer: Printer) -> BuildOptions {
+fn options(args: &BuildArgs, printer: Printer) -> Result<BuildOptions, CliError> {
     let mut slim = SlimOptions::default();
     for keep in &args.keep {
         if let Some(rule) = Rule::parse(keep) {
@@ -57,7 +57,8 @@ fn options(args: &BuildArgs, printer: Printer) -> BuildOptions {
         }
     }
     slim.compile = !args.no_compile;
-    BuildOptions {
+    let defaults = shared_cache_options()?;
+    Ok(BuildOptions {
         stage: args.stage.clone(),
         locked: args.locked,
         slim,
@@ -65,8 +66,62 @@ fn options(args: &BuildArgs, printer: Printer) -> BuildOptions {
         s3_upload: !args.direct_upload,
         python: args.python.clone(),
         notice: notice(printer),
+        shared_cache: if args.no_cache {
+            None
+        } else {
+            defaults.shared_cache
+        },
+        ..defaults
+    })
+}
+
+/// Build options with the shared cache's size cap from `LAMINA_CACHE_MAX_SIZE`.
+fn shared_cache_options() -> Result<BuildOptions, CliError> {
+    Ok(BuildOptions {
+        shared_cache_max: lamina_build::shared::max_size_from_env().map_err(CliError::user)?,
         ..BuildOptions::default()
-    }
+    })
+}
+
+/// `lamina cache dir|prune|clean`.
+pub(crate) fn cache(command: &CacheCommand, printer: Printer) -> Result<(), CliError> {
+    let dir = lamina_build::shared::default_dir().ok_or_else(|| {
+        CliError::user("there is no per-user cache directory: set `LAMINA_CACHE_DIR` (or HOME)")
+    })?;
+    let max = match command {
+        CacheCommand::Dir => {
+            printer.data(&dir.display().to_string());
+            return Ok(());
+        }
+        CacheCommand::Clean => 0,
+        CacheCommand::Prune(args) => match &args.max_size {
+            Some(text) => lamina_build::shared::parse_size(text)
+                .map_err(|e| CliError::user(format!("--max-size: {e}")))?,
+            None => lamina_build::shared::max_size_from_env().map_err(CliError::user)?,
+        },
+    };
+    let failed =
+        |e: std::io::Error| CliError::internal(format!("cannot prune `{}`: {e}", dir.display()));
+    let report = match lamina_build::shared::prune(&dir, max, false).map_err(failed)? {
+        Some(report) => report,
+        None => {
+            printer.status("Waiting", "for the builds using the cache to finish");
+            lamina_build::shared::prune(&dir, max, true)
+                .map_err(failed)?
+                .unwrap_or_default()
+        }
+    };
+    printer.status(
+        if max == 0 { "Cleaned" } else { "Pruned" },
+        &format!(
+            "{} entries removed, {} → {} in {}",
+            report.removed,
+            size(report.before),
+            size(report.after),
+            dir.display()
+        ),
+    );
+    Ok(())
 }
 
 pub(crate) fn run(
@@ -75,7 +130,7 @@ pub(crate) fn run(
     printer: Printer,
 ) -> Result<(), CliError> {
     config.stage(&args.stage)?;
-    let options = options(args, printer);
+    let options = options(args, printer)?;
     let reporter = ProgressReporter::new(printer);
     let started = std::time::Instant::now();
     let result = lamina_build::build(config, &options, &reporter);
@@ -407,7 +462,7 @@ pub(crate) fn build_for_deploy(
         stage: stage.to_owned(),
         locked,
         s3_upload: true,
-        ..BuildOptions::default()
+        ..shared_cache_options()?
     };
     let reporter = ProgressReporter::new(printer);
     let started = std::time::Instant::now();

@@ -38,6 +38,7 @@ pub(crate) fn run(cli: Cli, printer: Printer) -> Result<(), CliError> {
         }
         Command::Build(args) => build::run(&load(config, printer)?, &args, printer),
         Command::Lock(args) => build::lock(&load(config, printer)?, &args, printer),
+        Command::Cache(command) => build::cache(&command, printer),
         // Signal handlers go in before anything else (even reading lamina.toml), so a SIGINT
         // at any moment stops `lamina dev` cleanly, also when a script started it in the
         // background (where SIGINT starts out ignored).

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from app.api.main import api_router
+from app.api.main import routers
 from app.core.config import settings
 from shared.errors import install_error_handlers
 
@@ -22,4 +22,5 @@ app = FastAPI(
     generate_unique_id_function=custom_generate_unique_id,
 )
 install_error_handlers(app)
-app.include_router(api_router, prefix=settings.route_prefix)
+for router in routers:
+    app.include_router(router, prefix=settings.route_prefix)

@@ -7,7 +7,13 @@ against the user pool's JWKS, with issuer and app clients from `LAMINA_JWT_*`.
 
 Every authentication failure is a 401 with `www-authenticate: Bearer` and a logged reason; a
 missing scope or group is a 403. A bad token must never become a 500.
+
+PyJWT (with `cryptography`) and `urllib.request` are imported when a token is first verified
+here, not at import: behind the gateway's authorizer that never happens, and every cold start
+would pay for them.
 """
+
+from __future__ import annotations
 
 import json
 import logging
@@ -15,14 +21,15 @@ import os
 import threading
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import jwt
 from fastapi import Depends, HTTPException, Request, status
+
+if TYPE_CHECKING:
+    import jwt
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +61,7 @@ class AuthSettings:
     leeway_seconds: int = 60
 
     @classmethod
-    def from_env(cls) -> "AuthSettings":
+    def from_env(cls) -> AuthSettings:
         """Read the `LAMINA_JWT_*` variables that `lamina` sets on every function."""
         token_use = os.environ.get("LAMINA_JWT_TOKEN_USE", "access")
         if token_use not in ("access", "id"):
@@ -70,10 +77,12 @@ class AuthSettings:
 
 def fetch_jwks(url: str) -> Mapping[str, Any]:
     """GET a JWKS document with API Gateway's timeout and size limits."""
+    from urllib.request import urlopen
+
     if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
         raise AuthenticationError(f"refusing to fetch JWKS from {url!r}")
     # The scheme is checked above; plain http is allowed for the local Cognito of `lamina dev`.
-    with urllib.request.urlopen(url, timeout=JWKS_TIMEOUT_SECONDS) as response:  # noqa: S310
+    with urlopen(url, timeout=JWKS_TIMEOUT_SECONDS) as response:  # noqa: S310
         document = json.loads(response.read(JWKS_MAX_BYTES + 1)[:JWKS_MAX_BYTES])
     if not isinstance(document, dict):
         raise ValueError("JWKS document is not a JSON object")
@@ -112,6 +121,8 @@ class JwksCache:
         return key
 
     def _fetch(self) -> dict[str, jwt.PyJWK]:
+        import jwt
+
         try:
             document = self.fetcher(self.url)
         except (OSError, ValueError) as exc:
@@ -147,6 +158,8 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Claims:
         """Return the claims of a valid token, or raise `AuthenticationError` with the reason."""
+        import jwt
+
         if not self.settings.issuer:
             raise AuthenticationError("LAMINA_JWT_ISSUER is not set")
         try:
@@ -214,7 +227,7 @@ class User:
     claims: Mapping[str, Any]
 
     @classmethod
-    def from_claims(cls, claims: Claims) -> "User":
+    def from_claims(cls, claims: Claims) -> User:
         username = claims.get("username") or claims.get("cognito:username") or claims.get("sub")
         if not username:
             raise AuthenticationError("token names no user")

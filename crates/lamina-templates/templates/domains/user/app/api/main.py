@@ -4,6 +4,6 @@ from fastapi import APIRouter
 
 from app.api.routes import health, me
 
-api_router = APIRouter()
-api_router.include_router(health.router)
-api_router.include_router(me.router)
+# Each router is mounted on the app itself (`app/main.py`), not through one router that includes
+# the others: FastAPI matches a request level by level, and every level costs each request.
+routers: list[APIRouter] = [health.router, me.router]
