@@ -228,7 +228,9 @@ fn workflows_validate_and_updates_keep_the_users_edits() {
     assert!(
         both.contains("enable-cache: true")
             && both.contains("cache: npm")
-            && both.contains("path: |\n            .lamina/cache\n            ~/.cache/lamina/build\n")
+            && both.contains(
+                "path: |\n            .lamina/cache\n            ~/.cache/lamina/build\n"
+            )
     );
     // Every action pinned by a full commit SHA.
     let mut all_uses = Vec::new();
