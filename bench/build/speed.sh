@@ -13,12 +13,14 @@
 # Usage: bench/build/speed.sh [path/to/lamina]     (default: target/release/lamina)
 # BASELINE_LAMINA=path/to/an/earlier/lamina adds naive pip of the example that lamina generates
 # (the template before issue 11, when it is a build of an earlier commit).
-# Needs python3.11 with pip, and uv (PATH, LAMINA_UV or what scripts/env.sh installs). Prints a
+# Needs python3.11 with pip, and uv (PATH, else scripts/env.sh installs it). Prints a
 # Markdown report on stdout. COLD_RUNS (default 5) cold project builds.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 LAMINA=${1:-$REPO/target/release/lamina}
+# uv from PATH, else what scripts/env.sh installs into .tools (a clean checkout has neither yet)
+command -v uv >/dev/null || [ -x "$REPO/.tools/uv-pkg/bin/uv" ] || source "$REPO/scripts/env.sh" >/dev/null
 command -v uv >/dev/null || export PATH="$REPO/.tools/uv-pkg/bin:$PATH"
 PY=python3.11
 W=$(mktemp -d /tmp/lamina-speed.XXXXXX)
