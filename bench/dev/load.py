@@ -68,7 +68,8 @@ def main():
     ap.add_argument("--split", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    cmd = ["wrk", "-t", str(a.threads), "-c", str(a.conns), "-d", f"{a.seconds}s", "--latency", "--timeout", "10s"]
+    # wrk needs at least one connection per thread.
+    cmd = ["wrk", "-t", str(min(a.threads, a.conns)), "-c", str(a.conns), "-d", f"{a.seconds}s", "--latency", "--timeout", "10s"]
     if a.header:
         cmd += ["-H", a.header]
     cmd.append(a.url)

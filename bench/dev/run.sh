@@ -10,6 +10,8 @@
 # load run is bounded (wrk -d, timeouts on every server).
 #
 #   bench/dev/run.sh                 # DUR=15 CONNS="16 64" WORK=/tmp/lbench SLS=/tmp/slsoff
+#   PARTS=ratio CONNS="1 16" DUR=5 ROUNDS=7 bench/dev/run.sh   # issue 11's goal 3b: worker CPU per
+#                                    # request against uvicorn ×1, alternating runs, median ratio
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${WORK:-/tmp/lbench}
@@ -26,7 +28,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 wait_http() { for _ in $(seq 1 600); do curl -sf -m 2 "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
-warm() { wrk -t 2 -c "$1" -d 3s ${3:+-H "$3"} "$2" >/dev/null; }
+warm() { wrk -t "$(( $1 < 2 ? $1 : 2 ))" -c "$1" -d 3s ${3:+-H "$3"} "$2" >/dev/null; }
 header() {
   echo
   echo "| setup | conns | req/s | p50 ms | p99 ms | CPU µs/req | load avg | notes |"
@@ -97,7 +99,7 @@ PY
 USER_ENV=$(domain_env /user)
 RIDE_ENV=$(domain_env /ride)
 
-PARTS=${PARTS:-"lamina uvicorn sls edit"}
+PARTS=${PARTS:-"lamina uvicorn sls edit"}   # and "ratio" (see below)
 has() { case " $PARTS " in *" $1 "*) return 0;; *) return 1;; esac; }
 header
 for c in $CONNS; do
@@ -136,6 +138,35 @@ for w in 1 2; do
   done
   kill "$UPID"; wait "$UV_SH" 2>/dev/null || true
 done
+
+# --- ratio: lamina dev's workers against uvicorn ×1 on GET /user/health, alternating ---
+# Both servers stay up; ROUNDS runs of each alternate, so drift in the machine's speed (which moves
+# single runs by ±20 % here) hits both alike; prints every run and the median ratio.
+if has ratio; then
+  uvicorn_run 1 user "$USER_ENV"
+  for c in $CONNS; do
+    warm "$c" http://127.0.0.1:3100/user/health
+    warm "$c" http://127.0.0.1:3200/user/health
+    rows=$WORK/ratio-$c.md
+    : > "$rows"
+    for _ in $(seq 1 "${ROUNDS:-7}"); do
+      $LOAD "lamina dev: GET /user/health" http://127.0.0.1:3100/user/health "$c" "$DUR" "$LPID" --split | tee -a "$rows"
+      $LOAD "uvicorn ×1: GET /user/health" http://127.0.0.1:3200/user/health "$c" "$DUR" "$UPID" | tee -a "$rows"
+    done
+    python3 - "$rows" "$c" <<'PY'
+import re, statistics, sys
+lamina, uvicorn = [], []
+for row in open(sys.argv[1]):
+    cells = [x.strip() for x in row.strip().strip("|").split("|")]
+    m = re.search(r"workers (\d+)", cells[5])
+    (lamina if m else uvicorn).append(int(m.group(1)) if m else int(cells[5]))
+l, u = statistics.median(lamina), statistics.median(uvicorn)
+print(f"\n{sys.argv[2]} connections, {len(lamina)} rounds: lamina dev workers {l:.0f} µs/request, "
+      f"uvicorn ×1 {u:.0f} µs/request (medians): **{l / u:.2f}×**\n")
+PY
+  done
+  kill "$UPID"; wait "$UV_SH" 2>/dev/null || true
+fi
 
 # --- serverless-offline: the user domain's handler.py, python3.11 from the dev venv ---
 if ! has sls; then
