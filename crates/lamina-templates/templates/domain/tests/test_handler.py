@@ -2,6 +2,10 @@
 
 import importlib
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +51,39 @@ def test_unknown_route_through_lambda(prefix: str, lambda_context: FakeLambdaCon
     assert response["statusCode"] == 404
     assert response["headers"]["content-type"] == "application/problem+json"
     assert response_json(response)["status"] == 404
+
+
+# Runs handler.py as Lambda's init imports it, counting the garbage collections its code triggers
+# (compiling it, which a deployed function never does: it ships bytecode, comes first).
+COLLECTIONS_DURING_IMPORT = """
+import gc, importlib.util, sys
+spec = importlib.util.find_spec("handler")
+code = spec.loader.get_code("handler")
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+module = sys.modules["handler"] = importlib.util.module_from_spec(spec)
+exec(code, module.__dict__)
+print(len(collections), gc.isenabled(), gc.get_freeze_count())
+"""
+
+
+def test_the_cold_start_imports_without_garbage_collection() -> None:
+    # A fresh interpreter: the import that Lambda's init runs, with nothing imported before it.
+    here = Path(__file__).resolve().parents[1]
+    environ = dict(os.environ, PYTHONPATH=os.pathsep.join([str(here), str(here.parent / "shared")]))
+    # The test's own interpreter and script: no untrusted input.
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", COLLECTIONS_DURING_IMPORT],
+        env=environ,
+        cwd=here,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
+
+    collections, enabled, frozen = int(out[-3]), out[-2], int(out[-1])
+    assert collections == 0
+    # The collector is back on for what invocations allocate; what the import built is frozen.
+    assert enabled == "True"
+    assert frozen > 10_000
