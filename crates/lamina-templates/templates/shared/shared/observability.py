@@ -14,8 +14,9 @@ what never changes in a running function is done once, on its first invocation.
 - The X-Ray SDK is imported, and the Powertools `tracer` created, only when tracing is on: in
   Lambda, unless `POWERTOOLS_TRACE_DISABLED` is set (`lamina dev` and the tests set it). Then each
   invocation is a `## handler` subsegment annotated with `ColdStart` and `Service`, and each
-  library X-Ray traces (boto3/botocore, requests, httpx, http.client, SQLAlchemy, database
-  drivers) is patched when the app imports it, not imported at cold start to be patched. App code
+  library X-Ray traces (boto3/botocore, requests, httpx, SQLAlchemy, database drivers) is patched
+  when the app imports it, not imported at cold start to be patched; `http.client`, which every
+  function imports, when the function first sends a request with it. App code
   may use `tracer` freely: it is created on first use.
 
 Mangum's line per request (`GET /user/health 200`) is left out: API Gateway's access log already
@@ -89,10 +90,39 @@ def _patch_on_import() -> None:
         return lambda _module: patch([name], raise_errors=False)
 
     for module, name in XRAY_PATCHES.items():
-        if module in sys.modules:
+        if name == "httplib":
+            _patch_httplib_on_first_request()
+        elif module in sys.modules:
             patch([name], raise_errors=False)
         else:
             wrapt.register_post_import_hook(hook(name), module)
+
+
+def _patch_httplib_on_first_request() -> None:
+    """Patch `http.client` when the function first sends a request with it, and trace that one.
+
+    Starlette imports `http.client` in every function, so a post-import hook would patch it at cold
+    start; X-Ray's patch imports urllib3 (~15 ms) to recognise its connections, for functions that
+    may never call out over HTTP.
+    """
+    import http.client
+    import threading
+
+    from aws_xray_sdk.core import patch
+
+    connection = http.client.HTTPConnection
+    original = connection._send_request  # type: ignore[attr-defined]
+    lock = threading.Lock()
+
+    def first_request(self: http.client.HTTPConnection, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            if connection._send_request is first_request:  # type: ignore[attr-defined]
+                connection._send_request = original  # type: ignore[attr-defined]
+                patch(["httplib"], raise_errors=False)
+        # X-Ray's wrapper now, for this request too.
+        return connection._send_request(self, *args, **kwargs)  # type: ignore[attr-defined]
+
+    connection._send_request = first_request  # type: ignore[attr-defined]
 
 
 class LazyTracer:

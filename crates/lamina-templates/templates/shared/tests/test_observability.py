@@ -14,7 +14,9 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1]
 
 SCRIPT = """
+import http.client  # as Starlette does in every function, before observe()
 import json
+import socket
 import sys
 from types import SimpleNamespace
 
@@ -42,10 +44,29 @@ for n, add_metric in enumerate([False, False, True, False], start=1):
     print(f"--- end {n}", flush=True)
 xray = sorted(m for m in sys.modules if m.startswith("aws_xray_sdk"))
 botocore_at_cold_start = "botocore.client" in sys.modules
+urllib3_at_cold_start = "urllib3" in sys.modules
 import sqlite3  # noqa: E402,F401  (a library X-Ray traces, imported by the app after the start)
 
-patched = sorted(sys.modules["aws_xray_sdk.core.patcher"]._PATCHED_MODULES) if xray else []
-print("state", json.dumps({"xray": xray, "botocore": botocore_at_cold_start, "patched": patched}))
+
+def patched_now():
+    return sorted(sys.modules["aws_xray_sdk.core.patcher"]._PATCHED_MODULES) if xray else []
+
+
+before_a_request = patched_now()
+with socket.socket() as s:  # a loopback port that nobody listens on
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+try:
+    http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("GET", "/")
+except OSError:
+    pass
+print("state", json.dumps({
+    "xray": xray,
+    "botocore": botocore_at_cold_start,
+    "urllib3": urllib3_at_cold_start,
+    "before_a_request": before_a_request,
+    "patched": patched_now(),
+}))
 """
 
 
@@ -155,4 +176,9 @@ def test_with_tracing_on_libraries_are_patched_when_the_app_imports_them() -> No
     # Not imported at cold start just to be patched (Powertools' auto_patch would)...
     assert state["botocore"] is False
     # ...and patched once the app imports it.
-    assert "sqlite3" in state["patched"]
+    assert "sqlite3" in state["before_a_request"]
+    # http.client is imported by Starlette in every function: X-Ray's patch of it (which imports
+    # urllib3) waits for the first request the function sends, and traces that one.
+    assert state["urllib3"] is False
+    assert "httplib" not in state["before_a_request"]
+    assert "httplib" in state["patched"]
