@@ -19,6 +19,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 LAMINA=${1:-$REPO/target/release/lamina}
+LAMINA=$(cd "$(dirname "$LAMINA")" && pwd)/$(basename "$LAMINA")   # the script changes directory
 # uv from PATH, else what scripts/env.sh installs into .tools (a clean checkout has neither yet)
 command -v uv >/dev/null || [ -x "$REPO/.tools/uv-pkg/bin/uv" ] || source "$REPO/scripts/env.sh" >/dev/null
 command -v uv >/dev/null || export PATH="$REPO/.tools/uv-pkg/bin:$PATH"
@@ -34,7 +35,7 @@ secs() { # run "$@" quietly, print wall seconds
 median() { $PY -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "$@"; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-"$LAMINA" new rides --path "$W/rides" --python 3.11 >/dev/null 2>&1
+"$LAMINA" new rides --path "$W/rides" --python 3.11 >/dev/null
 cd "$W/rides"
 "$LAMINA" lock >/dev/null 2>&1
 export LAMINA_CACHE_DIR="$W/cache"
