@@ -8,7 +8,7 @@
 #   3. per invocation: the template's handler against a bare FastAPI app behind Mangum, in-process
 #      (bench/dev/profile_handler.py).
 # The lamina dev side of goal 3 (worker CPU per request against uvicorn) is bench/dev/run.sh:
-#   PARTS="lamina uvicorn" CONNS=16 bench/dev/run.sh
+#   PARTS=ratio CONNS="1 16" DUR=5 ROUNDS=7 bench/dev/run.sh
 #
 # Usage: bench/build/speed.sh [path/to/lamina]     (default: target/release/lamina)
 # BASELINE_LAMINA=path/to/an/earlier/lamina adds naive pip of the example that lamina generates
@@ -34,6 +34,9 @@ secs() { # run "$@" quietly, print wall seconds
 }
 median() { $PY -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" "$@"; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+if [ -n "${BASELINE_LAMINA:-}" ] && ! [ -x "$BASELINE_LAMINA" ]; then
+  echo "BASELINE_LAMINA=$BASELINE_LAMINA is not an executable lamina" >&2; exit 2
+fi
 
 "$LAMINA" new rides --path "$W/rides" --python 3.11 >/dev/null
 cd "$W/rides"
@@ -62,7 +65,7 @@ naive() { # naive pip -t of each function's requirements and code, as a user wit
 }
 naive_s=$(secs naive)
 if [ -n "${BASELINE_LAMINA:-}" ]; then
-  "$BASELINE_LAMINA" new rides --path "$W/base" --python 3.11 >/dev/null 2>&1
+  "$BASELINE_LAMINA" new rides --path "$W/base" --python 3.11 >/dev/null
   (cd "$W/base" && for d in $DOMAINS; do
     reqs=(-r backend/layers/deps/requirements.txt)
     grep -qv '^\s*#' "backend/$d/requirements.txt" 2>/dev/null && reqs+=(-r "backend/$d/requirements.txt")
