@@ -113,14 +113,22 @@ def _patch_httplib_on_first_request() -> None:
     connection = http.client.HTTPConnection
     original = connection._send_request  # type: ignore[attr-defined]
     lock = threading.Lock()
+    send: list[Any] = []  # what this hook forwards to, once it has patched
 
     def first_request(self: http.client.HTTPConnection, *args: Any, **kwargs: Any) -> Any:
         with lock:
-            if connection._send_request is first_request:  # type: ignore[attr-defined]
-                connection._send_request = original  # type: ignore[attr-defined]
-                patch(["httplib"], raise_errors=False)
-        # X-Ray's wrapper now, for this request too.
-        return connection._send_request(self, *args, **kwargs)  # type: ignore[attr-defined]
+            if not send:
+                if connection._send_request is first_request:  # type: ignore[attr-defined]
+                    connection._send_request = original  # type: ignore[attr-defined]
+                    patch(["httplib"], raise_errors=False)
+                    # X-Ray's wrapper of the original, for this request too.
+                    send.append(connection._send_request)  # type: ignore[attr-defined]
+                else:
+                    # Another library wrapped this hook and calls it: X-Ray wraps that library's
+                    # wrapper (later requests are traced), and this hook forwards to the original.
+                    patch(["httplib"], raise_errors=False)
+                    send.append(original)
+        return send[0](self, *args, **kwargs)
 
     connection._send_request = first_request  # type: ignore[attr-defined]
 

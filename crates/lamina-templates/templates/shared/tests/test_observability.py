@@ -53,6 +53,17 @@ def patched_now():
 
 
 before_a_request = patched_now()
+# Another instrumentation wraps what observe() hooked: the first request must go through both.
+hooked_send = http.client.HTTPConnection._send_request
+other_wrapper_calls = []
+
+
+def other_wrapper(self, *args, **kwargs):
+    other_wrapper_calls.append(1)
+    return hooked_send(self, *args, **kwargs)
+
+
+http.client.HTTPConnection._send_request = other_wrapper
 with socket.socket() as s:  # a loopback port that nobody listens on
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -66,6 +77,7 @@ print("state", json.dumps({
     "urllib3": urllib3_at_cold_start,
     "before_a_request": before_a_request,
     "patched": patched_now(),
+    "other_wrapper_calls": len(other_wrapper_calls),
 }))
 """
 
@@ -182,3 +194,5 @@ def test_with_tracing_on_libraries_are_patched_when_the_app_imports_them() -> No
     assert state["urllib3"] is False
     assert "httplib" not in state["before_a_request"]
     assert "httplib" in state["patched"]
+    # A wrapper installed over the hook by another library still runs, without looping back.
+    assert state["other_wrapper_calls"] == 1
